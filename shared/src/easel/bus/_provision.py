@@ -1,0 +1,81 @@
+"""Create or update every stream, consumer and bucket; safe to run from every replica at once."""
+
+from __future__ import annotations
+
+import structlog
+from nats.js import JetStreamContext
+from nats.js.api import KeyValueConfig, ObjectStoreConfig, StorageType
+from nats.js.errors import BadRequestError
+from nats.js.kv import KeyValue
+from nats.js.object_store import ObjectStore
+
+from easel.settings import EaselSettings, ModelRegistry
+
+from ._topology import (
+    DELIVERIES_BUCKET,
+    IMAGES_BUCKET,
+    JOB_CLAIMS_BUCKET,
+    RATE_LIMIT_BUCKET,
+    topology,
+)
+
+log = structlog.get_logger("easel.bus")
+
+_STREAM_NAME_IN_USE = 10058
+_CONSUMER_ALREADY_EXISTS = 10148
+
+
+async def provision(js: JetStreamContext, settings: EaselSettings, registry: ModelRegistry) -> None:
+    layout = topology(settings, registry)
+    for stream in layout.streams:
+        try:
+            await js.add_stream(stream)
+        except BadRequestError as error:
+            if error.err_code != _STREAM_NAME_IN_USE:
+                raise
+            await js.update_stream(stream)
+    for stream_name, consumer in layout.consumers:
+        try:
+            await js.add_consumer(stream_name, consumer)
+        except BadRequestError as error:
+            # Fields the server cannot change in place (e.g. the filter) need a new durable.
+            if error.err_code != _CONSUMER_ALREADY_EXISTS:
+                raise
+            log.warning(
+                "bus.consumer_config_conflict", consumer=consumer.durable_name, error=str(error)
+            )
+    for bucket, ttl in (
+        (RATE_LIMIT_BUCKET, None),
+        (JOB_CLAIMS_BUCKET, settings.stream_max_age_seconds),
+        (DELIVERIES_BUCKET, settings.stream_max_age_seconds),
+    ):
+        await _kv(js, bucket, ttl, settings.stream_replicas)
+    await images_store(js, settings)
+    log.info("bus.provisioned", streams=len(layout.streams), consumers=len(layout.consumers))
+
+
+async def _kv(js: JetStreamContext, bucket: str, ttl: float | None, replicas: int) -> KeyValue:
+    config = KeyValueConfig(
+        bucket=bucket, ttl=ttl, history=1, storage=StorageType.FILE, replicas=replicas
+    )
+    try:
+        return await js.create_key_value(config)
+    except BadRequestError as error:
+        if error.err_code != _STREAM_NAME_IN_USE:
+            raise
+        return await js.key_value(bucket)
+
+
+async def images_store(js: JetStreamContext, settings: EaselSettings) -> ObjectStore:
+    config = ObjectStoreConfig(
+        bucket=IMAGES_BUCKET,
+        ttl=settings.image_ttl_seconds,
+        storage=StorageType.FILE,
+        replicas=settings.stream_replicas,
+    )
+    try:
+        return await js.create_object_store(IMAGES_BUCKET, config=config)
+    except BadRequestError as error:
+        if error.err_code != _STREAM_NAME_IN_USE:
+            raise
+        return await js.object_store(IMAGES_BUCKET)

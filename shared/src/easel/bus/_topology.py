@@ -1,0 +1,100 @@
+"""Streams, consumers and buckets: the whole JetStream layout in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from nats.js.api import (
+    AckPolicy,
+    ConsumerConfig,
+    DeliverPolicy,
+    DiscardPolicy,
+    RetentionPolicy,
+    StorageType,
+    StreamConfig,
+)
+
+from easel.settings import EaselSettings, ModelRegistry
+
+REQUESTS = "EASEL_REQUESTS"
+PROMPTS = "EASEL_PROMPTS"
+RESULTS = "EASEL_RESULTS"
+
+ENHANCER = "enhancer"
+NOTIFIER = "notifier"
+
+IMAGES_BUCKET = "easel_images"
+RATE_LIMIT_BUCKET = "easel_rate_limits"
+JOB_CLAIMS_BUCKET = "easel_job_claims"
+DELIVERIES_BUCKET = "easel_deliveries"
+
+EVENT_MAX_BYTES = 64 * 1024
+DUPLICATE_WINDOW_SECONDS = 120.0
+
+
+def generator_consumer(model: str) -> str:
+    """One durable per model: its `max_ack_pending` is the model's capacity."""
+    return f"generator-{model}"
+
+
+@dataclass(frozen=True)
+class Topology:
+    streams: tuple[StreamConfig, ...]
+    consumers: tuple[tuple[str, ConsumerConfig], ...]
+
+
+def _stream(name: str, subjects: list[str], settings: EaselSettings) -> StreamConfig:
+    return StreamConfig(
+        name=name,
+        subjects=subjects,
+        storage=StorageType.FILE,
+        # Limits, not work-queue, retention: the notifier replays a model's queue
+        # with its own ordered consumer to derive positions.
+        retention=RetentionPolicy.LIMITS,
+        discard=DiscardPolicy.OLD,
+        max_age=settings.stream_max_age_seconds,
+        max_bytes=settings.stream_max_bytes,
+        max_msg_size=EVENT_MAX_BYTES,
+        duplicate_window=DUPLICATE_WINDOW_SECONDS,
+        num_replicas=settings.stream_replicas,
+    )
+
+
+def _durable(
+    name: str, subject: str, ack_wait: float, pending: int, max_deliver: int
+) -> ConsumerConfig:
+    return ConsumerConfig(
+        durable_name=name,
+        filter_subject=subject,
+        ack_policy=AckPolicy.EXPLICIT,
+        deliver_policy=DeliverPolicy.ALL,
+        ack_wait=ack_wait,
+        max_ack_pending=pending,
+        max_deliver=max_deliver,
+        max_waiting=512,
+    )
+
+
+def topology(settings: EaselSettings, registry: ModelRegistry) -> Topology:
+    deliver = settings.max_deliver
+    consumers = [
+        (REQUESTS, _durable(ENHANCER, "image.requested.>", 60.0, 256, deliver)),
+        (RESULTS, _durable(NOTIFIER, "image.>", 60.0, 256, deliver)),
+    ]
+    for spec in registry.models:
+        config = _durable(
+            generator_consumer(spec.name),
+            f"prompt.enhanced.{spec.name}",
+            settings.generator_ack_wait_seconds,
+            spec.capacity,
+            deliver,
+        )
+        consumers.append((PROMPTS, config))
+    return Topology(
+        streams=(
+            _stream(REQUESTS, ["image.requested.*"], settings),
+            _stream(PROMPTS, ["prompt.enhanced.*"], settings),
+            _stream(RESULTS, ["image.started.*", "image.generated.*", "image.failed.*"], settings),
+        ),
+        consumers=tuple(consumers),
+    )

@@ -1,0 +1,47 @@
+"""The envelope every event carries, and the subject each event is published on."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION: Literal[1] = 1
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _event_id() -> str:
+    return uuid.uuid4().hex
+
+
+class Event(BaseModel):
+    """Envelope: identity, type and version of one fact about one job.
+
+    Subclasses set `event_type` (a Literal) and `subject_prefix`; the model name
+    completes the subject, so consumers can filter one model's events.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    subject_prefix: ClassVar[str]
+
+    event_id: str = Field(default_factory=_event_id)
+    job_id: str = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_\-]+$")
+    event_type: str
+    schema_version: Literal[1] = SCHEMA_VERSION
+    occurred_at: datetime = Field(default_factory=_now)
+    model: str = Field(min_length=1, max_length=32, pattern=r"^[a-z0-9][a-z0-9_\-]*$")
+
+    @property
+    def subject(self) -> str:
+        return f"{self.subject_prefix}.{self.model}"
+
+    @property
+    def msg_id(self) -> str:
+        """`Nats-Msg-Id`: one per job and event type, so a retried publish is dropped."""
+        return f"{self.event_type}:{self.job_id}"

@@ -1,0 +1,28 @@
+"""What every event about a job carries along: who asked, and when."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class TelegramRequester(BaseModel):
+    """Where to report: the chat, the user, and the status message to edit in place."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    chat_id: int
+    user_id: int
+    status_message_id: int
+    language_code: str | None = Field(default=None, max_length=16)
+
+
+class JobContext(BaseModel):
+    """Carried unchanged from request to result; `requester` is None for `easel submit`."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    original_prompt: str = Field(min_length=1, max_length=1000)
+    requested_at: datetime
+    requester: TelegramRequester | None = None

@@ -1,0 +1,78 @@
+"""The `image.*` family: a job requested, started, generated or failed."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ._envelope import Event
+from ._job import JobContext
+
+
+class ImageRequested(Event):
+    """Gateway → enhancer: a validated request has been accepted."""
+
+    subject_prefix: ClassVar[str] = "image.requested"
+    event_type: Literal["image.requested"] = "image.requested"
+    job: JobContext
+
+
+class ImageStarted(Event):
+    """Generator → notifier: the model's backend has taken the job."""
+
+    subject_prefix: ClassVar[str] = "image.started"
+    event_type: Literal["image.started"] = "image.started"
+    job: JobContext
+    attempt: int = Field(ge=1)
+
+
+class StoredImage(BaseModel):
+    """An image in the Object Store; the bytes never travel inside an event."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    bucket: str
+    object_name: str
+    size: int = Field(ge=1)
+    content_type: str
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+class ImageGenerated(Event):
+    """Generator → notifier: the image is stored and ready to deliver."""
+
+    subject_prefix: ClassVar[str] = "image.generated"
+    event_type: Literal["image.generated"] = "image.generated"
+    job: JobContext
+    prompt: str = Field(min_length=1, max_length=1000)
+    image: StoredImage
+    queued_seconds: float = Field(ge=0)
+    generation_seconds: float = Field(ge=0)
+
+
+class ErrorCode(StrEnum):
+    """Stable reasons a job failed; the notifier maps each to a friendly message."""
+
+    TIMEOUT = "timeout"
+    AUTH = "auth"
+    RATE_LIMITED = "rate_limited"
+    MODERATED = "moderated"
+    BAD_REQUEST = "bad_request"
+    BACKEND_UNAVAILABLE = "backend_unavailable"
+    INVALID_IMAGE = "invalid_image"
+    UNKNOWN_MODEL = "unknown_model"
+    INTERNAL = "internal"
+
+
+class ImageFailed(Event):
+    """Generator → notifier: the job ended without an image."""
+
+    subject_prefix: ClassVar[str] = "image.failed"
+    event_type: Literal["image.failed"] = "image.failed"
+    job: JobContext
+    error_code: ErrorCode
+    retried: bool
+    attempts: int = Field(ge=0)
+    detail: str = Field(default="", max_length=500)

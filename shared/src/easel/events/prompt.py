@@ -1,0 +1,21 @@
+"""The `prompt.*` family: the enhancer's output, which is the model's queue."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from pydantic import Field
+
+from ._envelope import Event
+from ._job import JobContext
+
+
+class PromptEnhanced(Event):
+    """Enhancer → generator: the prompt to render; `enhanced` is False on fallback."""
+
+    subject_prefix: ClassVar[str] = "prompt.enhanced"
+    event_type: Literal["prompt.enhanced"] = "prompt.enhanced"
+    job: JobContext
+    prompt: str = Field(min_length=1, max_length=1000)
+    enhanced: bool
+    fallback_reason: str | None = Field(default=None, max_length=64)

@@ -1,0 +1,53 @@
+"""Environment-only configuration, validated at start with one clear line per problem."""
+
+from __future__ import annotations
+
+import sys
+from typing import Literal, TypeVar
+
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ._models import ModelRegistry, load_registry
+
+S = TypeVar("S", bound="EaselSettings")
+
+
+class EaselSettings(BaseSettings):
+    """What every service reads. Services subclass it with their own variables."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+    nats_url: str = "nats://127.0.0.1:4222"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["json", "console"] = "json"
+    metrics_port: int = Field(default=9000, ge=0, le=65535)
+    service_name: str = "easel"
+
+    # JetStream topology: every service provisions it at start, so all must agree.
+    stream_replicas: int = Field(default=1, ge=1, le=5)
+    stream_max_age_seconds: float = Field(default=86_400, gt=0)
+    stream_max_bytes: int = Field(default=1 << 30, gt=0)
+    image_ttl_seconds: float = Field(default=3_600, gt=0)
+    generator_ack_wait_seconds: float = Field(default=30, gt=0)
+    max_deliver: int = Field(default=10, ge=1)
+
+
+def load_settings(cls: type[S], program: str) -> tuple[S, ModelRegistry]:
+    """Settings and model registry from the environment, or exit 2 naming each bad variable."""
+    try:
+        return cls(), load_registry()
+    except (ValidationError, ValueError) as error:
+        for line in describe_error(error):
+            print(f"{program}: configuration error: {line}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def describe_error(error: ValidationError | ValueError) -> list[str]:
+    if not isinstance(error, ValidationError):
+        return [str(error)]
+    lines = []
+    for item in error.errors(include_url=False):
+        variable = "_".join(str(part) for part in item["loc"]).upper() or "?"
+        lines.append(f"{variable}: {item['msg']}")
+    return lines
