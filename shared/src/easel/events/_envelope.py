@@ -29,13 +29,26 @@ class Event(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     subject_prefix: ClassVar[str]
+    # Who publishes and who consumes: the event catalogue (docs/events.md) is built from these.
+    publisher: ClassVar[str]
+    consumers: ClassVar[tuple[str, ...]]
 
-    event_id: str = Field(default_factory=_event_id)
-    job_id: str = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_\-]+$")
+    event_id: str = Field(default_factory=_event_id, description="unique per event")
+    job_id: str = Field(
+        min_length=1,
+        max_length=128,
+        pattern=r"^[A-Za-z0-9_\-]+$",
+        description="`tg_<chat>_<message>` from Telegram, `cli_<hex>` from `easel submit`",
+    )
     event_type: str
     schema_version: Literal[1] = SCHEMA_VERSION
-    occurred_at: datetime = Field(default_factory=_now)
-    model: str = Field(min_length=1, max_length=32, pattern=r"^[a-z0-9][a-z0-9_\-]*$")
+    occurred_at: datetime = Field(default_factory=_now, description="UTC")
+    model: str = Field(
+        min_length=1,
+        max_length=32,
+        pattern=r"^[a-z0-9][a-z0-9_\-]*$",
+        description="a name from the model registry",
+    )
 
     @property
     def subject(self) -> str:

@@ -14,7 +14,7 @@ class TelegramRequester(BaseModel):
 
     chat_id: int
     user_id: int
-    status_message_id: int
+    status_message_id: int = Field(description="the message edited in place with the status")
     language_code: str | None = Field(default=None, max_length=16)
 
 
@@ -23,6 +23,6 @@ class JobContext(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    original_prompt: str = Field(min_length=1, max_length=1000)
-    requested_at: datetime
-    requester: TelegramRequester | None = None
+    original_prompt: str = Field(min_length=1, max_length=1000, description="as validated")
+    requested_at: datetime = Field(description="when the gateway accepted it (end-to-end clock)")
+    requester: TelegramRequester | None = Field(default=None, description="None: not from Telegram")

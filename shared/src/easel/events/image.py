@@ -15,6 +15,8 @@ class ImageRequested(Event):
     """Gateway → enhancer: a validated request has been accepted."""
 
     subject_prefix: ClassVar[str] = "image.requested"
+    publisher: ClassVar[str] = "gateway, easel submit"
+    consumers: ClassVar[tuple[str, ...]] = ("enhancer",)
     event_type: Literal["image.requested"] = "image.requested"
     job: JobContext
 
@@ -23,9 +25,11 @@ class ImageStarted(Event):
     """Generator → notifier: the model's backend has taken the job."""
 
     subject_prefix: ClassVar[str] = "image.started"
+    publisher: ClassVar[str] = "generator"
+    consumers: ClassVar[tuple[str, ...]] = ("notifier (status edit, queue positions)",)
     event_type: Literal["image.started"] = "image.started"
     job: JobContext
-    attempt: int = Field(ge=1)
+    attempt: int = Field(ge=1, description="JetStream delivery count (2+ after a redelivery)")
 
 
 class StoredImage(BaseModel):
@@ -34,8 +38,8 @@ class StoredImage(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     bucket: str
-    object_name: str
-    size: int = Field(ge=1)
+    object_name: str = Field(description="the job id")
+    size: int = Field(ge=1, description="bytes")
     content_type: str
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
 
@@ -44,12 +48,14 @@ class ImageGenerated(Event):
     """Generator → notifier: the image is stored and ready to deliver."""
 
     subject_prefix: ClassVar[str] = "image.generated"
+    publisher: ClassVar[str] = "generator"
+    consumers: ClassVar[tuple[str, ...]] = ("notifier", "easel submit")
     event_type: Literal["image.generated"] = "image.generated"
     job: JobContext
-    prompt: str = Field(min_length=1, max_length=1000)
+    prompt: str = Field(min_length=1, max_length=1000, description="the prompt rendered")
     image: StoredImage
-    queued_seconds: float = Field(ge=0)
-    generation_seconds: float = Field(ge=0)
+    queued_seconds: float = Field(ge=0, description="from prompt.enhanced to the backend call")
+    generation_seconds: float = Field(ge=0, description="backend time, retries included")
 
 
 class ErrorCode(StrEnum):
@@ -70,9 +76,11 @@ class ImageFailed(Event):
     """Generator → notifier: the job ended without an image."""
 
     subject_prefix: ClassVar[str] = "image.failed"
+    publisher: ClassVar[str] = "generator"
+    consumers: ClassVar[tuple[str, ...]] = ("notifier", "easel submit")
     event_type: Literal["image.failed"] = "image.failed"
     job: JobContext
     error_code: ErrorCode
-    retried: bool
-    attempts: int = Field(ge=0)
-    detail: str = Field(default="", max_length=500)
+    retried: bool = Field(description="more than one backend attempt was made")
+    attempts: int = Field(ge=0, description="backend attempts")
+    detail: str = Field(default="", max_length=500, description="safe for users: no URL, no key")

@@ -14,8 +14,17 @@ class PromptEnhanced(Event):
     """Enhancer → generator: the prompt to render; `enhanced` is False on fallback."""
 
     subject_prefix: ClassVar[str] = "prompt.enhanced"
+    publisher: ClassVar[str] = "enhancer"
+    consumers: ClassVar[tuple[str, ...]] = (
+        "generator (durable generator-<model>)",
+        "notifier (ordered consumer: queue positions)",
+    )
     event_type: Literal["prompt.enhanced"] = "prompt.enhanced"
     job: JobContext
-    prompt: str = Field(min_length=1, max_length=1000)
+    prompt: str = Field(min_length=1, max_length=1000, description="enhanced, or the original")
     enhanced: bool
-    fallback_reason: str | None = Field(default=None, max_length=64)
+    fallback_reason: str | None = Field(
+        default=None,
+        max_length=64,
+        description="not_configured, timeout, http_<status>, network, unusable_answer",
+    )

@@ -1,0 +1,86 @@
+"""`easel submit MODEL PROMPT`: one job through the real pipeline, the image written to a file."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import sys
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+
+from easel import bus
+from easel.events import ImageFailed, ImageGenerated, ImageRequested, ImageStarted, JobContext
+from easel.settings import EaselSettings, load_settings
+
+_RESULT = bus.decoder(ImageStarted, ImageGenerated, ImageFailed)
+_EXTENSIONS = {
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
+    "image/webp": ".webp",
+    "image/gif": ".gif",
+}
+
+
+async def submit(model: str, prompt: str, output: Path | None, wait_seconds: float) -> int:
+    settings, registry = load_settings(EaselSettings, "easel submit")
+    if registry.get(model) is None:
+        print(f"unknown model {model!r}; available: {', '.join(registry.names)}", file=sys.stderr)
+        return 2
+    try:
+        job = JobContext(original_prompt=prompt.strip(), requested_at=datetime.now(UTC))
+    except ValueError:
+        print("the prompt must be 1 to 1000 characters", file=sys.stderr)
+        return 2
+    nc = await bus.connect(settings.nats_url, "easel-submit")
+    js = nc.jetstream()
+    try:
+        await bus.provision(js, settings, registry)
+        event = ImageRequested(job_id=f"cli_{uuid.uuid4().hex[:16]}", model=model, job=job)
+        outcome: asyncio.Future[ImageGenerated | ImageFailed] = asyncio.Future()
+
+        async def on_result(msg: Msg) -> None:
+            result = _RESULT.validate_json(msg.data)
+            if result.job_id != event.job_id or outcome.done():
+                return
+            if isinstance(result, ImageGenerated | ImageFailed):
+                outcome.set_result(result)
+            elif isinstance(result, ImageStarted):
+                print(f"generating with {model} (attempt {result.attempt})…", file=sys.stderr)
+
+        # Subscribe before publishing so the result cannot slip past.
+        sub = await nc.subscribe(f"image.*.{model}", cb=on_result)
+        await bus.publish(js, event)
+        print(f"submitted {event.job_id}; waiting for {model}…", file=sys.stderr)
+        try:
+            result = await asyncio.wait_for(outcome, wait_seconds)
+        except TimeoutError:
+            print(f"no result within {wait_seconds:.0f} s (job {event.job_id})", file=sys.stderr)
+            return 1
+        finally:
+            await sub.unsubscribe()
+        if isinstance(result, ImageFailed):
+            print(f"failed: {result.error_code.value} {result.detail}".rstrip(), file=sys.stderr)
+            return 1
+        return await _save(js, settings, result, output)
+    finally:
+        await nc.close()
+
+
+async def _save(
+    js: JetStreamContext, settings: EaselSettings, result: ImageGenerated, output: Path | None
+) -> int:
+    store = await bus.images_store(js, settings)
+    data = (await store.get(result.image.object_name)).data or b""
+    if hashlib.sha256(data).hexdigest() != result.image.sha256:
+        print("the stored image does not match its checksum", file=sys.stderr)
+        return 1
+    path = output or Path(result.job_id + _EXTENSIONS.get(result.image.content_type, ".img"))
+    path.write_bytes(data)
+    await store.delete(result.image.object_name)
+    print(f"enhanced prompt: {result.prompt}", file=sys.stderr)
+    print(path)
+    return 0
