@@ -1,0 +1,37 @@
+"""One running Easel system per module: starting four processes costs seconds, so tests
+share it and keep apart by using their own chat ids."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import nats
+import pytest
+
+from harness import EaselSystem
+
+
+@pytest.fixture(scope="module")
+def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EaselSystem]:
+    workdir: Path = tmp_path_factory.mktemp("system")
+    easel = EaselSystem(workdir).start()
+    try:
+        yield easel
+    finally:
+        codes = easel.stop()
+        print(f"service exit codes: {codes}")
+
+
+def stream_messages(system: EaselSystem, stream: str) -> int:
+    """How many messages a stream holds, read through a fresh client."""
+
+    async def count() -> int:
+        nc = await nats.connect(system.nats.url)
+        try:
+            return int((await nc.jetstream().stream_info(stream)).state.messages)
+        finally:
+            await nc.close()
+
+    return asyncio.run(count())

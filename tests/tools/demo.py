@@ -1,0 +1,77 @@
+"""`just demo`: the real four services over a real nats-server, a few Telegram users.
+
+Telegram, the image workers and the LLM are stand-ins (real HTTP servers on loopback,
+from tests/standins). Prints what each user saw, with timings, and saves the images.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: harness, standins
+
+from harness import EaselSystem  # noqa: E402
+
+CHATS = [
+    (101, "alice", "/image=flux=a cat on a windowsill"),
+    (102, "bob", "/flux a lighthouse at dusk"),
+    (103, "carol", "/image sdxl a bowl of ramen, steam rising"),
+    (104, "dan", "/image=flux=a fox in fresh snow"),
+    (105, "erin", "/image a robot reading in a library"),
+    (106, "frank", "/image=midjourney=a castle"),
+]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path, default=Path("demo-output"))
+    parser.add_argument("--flux-seconds", type=float, default=2.0, help="stand-in service time")
+    parser.add_argument("--sdxl-seconds", type=float, default=1.0)
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    with EaselSystem() as system:
+        system.flux.service_time = args.flux_seconds
+        system.sdxl.service_time = args.sdxl_seconds
+        system.llm.latency = 0.3
+        print(f"Easel is up: nats {system.nats.url}, Bot API stand-in {system.telegram.base_url}")
+        print(f"services: {', '.join(f'{n} (pid {s.pid})' for n, s in system.services.items())}\n")
+        sent_at = {}
+        for chat, name, text in CHATS:
+            print(f"{name:>6} sends: {text}")
+            sent_at[chat] = time.monotonic()
+            system.telegram.send_user_message(chat, text, username=name)
+        expected = [chat for chat, _, text in CHATS if "midjourney" not in text]
+        system.telegram.wait_for(
+            lambda: all(system.telegram.photos(c) for c in expected), timeout=120
+        )
+        print()
+        for chat, name, _ in CHATS:
+            show_chat(system, chat, name, sent_at[chat], args.out)
+    print(f"\nimages saved in {args.out.resolve()}")
+    return 0
+
+
+def show_chat(system: EaselSystem, chat: int, name: str, t0: float, out: Path) -> None:
+    print(f"── {name} (chat {chat}) ──")
+    for message in system.telegram.messages(chat):
+        if not message.from_bot:
+            continue
+        if message.photo is not None:
+            path = out / f"{name}.png"
+            path.write_bytes(message.photo)
+            caption = (message.caption or "").replace("\n", " ⏎ ")
+            print(f"  +{message.created_at - t0:6.2f}s  [photo {len(message.photo)} B → {path}] {caption}")
+            continue
+        print(f"  +{message.created_at - t0:6.2f}s  {message.text}")
+        for at, text in message.edits:
+            print(f"  +{at - t0:6.2f}s    ✎ {text}")
+        if message.deleted_at is not None:
+            print(f"  +{message.deleted_at - t0:6.2f}s    ✗ status message deleted")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
