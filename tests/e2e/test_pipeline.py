@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 
 import pytest
@@ -37,17 +38,21 @@ def status_texts(system: EaselSystem, chat: int) -> list[str]:
 
 
 @pytest.mark.parametrize(("model", "display"), [("flux", "FLUX"), ("sdxl", "SDXL")])
-def test_happy_path_delivers_the_workers_image(system: EaselSystem, model: str, display: str) -> None:
+def test_happy_path_delivers_the_workers_image(
+    system: EaselSystem, model: str, display: str
+) -> None:
     chat = new_chat()
     photo = deliver_and_wait(system, chat, f"/image={model}=a cat on a windowsill")
     worker = system.flux if model == "flux" else system.sdxl
     job = next(j for j in worker.jobs if "a cat on a windowsill" in j.prompt)
-    assert photo == job.body  # the bytes the worker returned, untouched
+    assert hashlib.sha256(photo).hexdigest() == job.sha256  # the worker's bytes, untouched
     _, caption = system.telegram.photos(chat)[0]
     assert caption.startswith(f"🎨 Image generated with {display}\n\nEnhanced prompt:\n")
     assert "golden hour" in caption  # the LLM stand-in's enhancement, cleaned of its preamble
     assert "Here is" not in caption
-    system.telegram.wait_for(lambda: not system.telegram.bot_visible_messages(chat)[:-1], timeout=10)
+    system.telegram.wait_for(
+        lambda: not system.telegram.bot_visible_messages(chat)[:-1], timeout=10
+    )
     visible = system.telegram.bot_visible_messages(chat)
     assert [m.photo is not None for m in visible] == [True]  # the status message was deleted
     texts = status_texts(system, chat)
@@ -116,7 +121,9 @@ def test_bad_input_gets_a_clear_message_and_publishes_nothing(
     chat = new_chat()
     before = stream_messages(system, bus.REQUESTS)
     system.telegram.send_user_message(chat, text)
-    system.telegram.wait_for(lambda: len(system.telegram.bot_visible_messages(chat)) == 1, timeout=15)
+    system.telegram.wait_for(
+        lambda: len(system.telegram.bot_visible_messages(chat)) == 1, timeout=15
+    )
     answer = system.telegram.bot_visible_messages(chat)[0].text or ""
     assert expected in answer.lower()
     assert stream_messages(system, bus.REQUESTS) == before
@@ -126,13 +133,17 @@ def test_generator_killed_mid_job_still_delivers_exactly_once(system: EaselSyste
     chat = new_chat()
     system.flux.script([Behaviour(delay=3.0)])
     system.telegram.send_user_message(chat, "/image=flux=survive a crash")
-    system.flux.wait_for(lambda: any("survive a crash" in j.prompt for j in system.flux.jobs), timeout=30)
+    system.flux.wait_for(
+        lambda: any("survive a crash" in j.prompt for j in system.flux.jobs), timeout=30
+    )
     system["generator"].kill()
     system["generator"].start()
     system["generator"].wait_ready()
     system.telegram.wait_for(lambda: len(system.telegram.photos(chat)) == 1, timeout=60)
     assert sum("survive a crash" in p for p in system.flux.prompts) == 2  # redelivered once
-    system.telegram.wait_for(lambda: not system.telegram.bot_visible_messages(chat)[:-1], timeout=10)
+    system.telegram.wait_for(
+        lambda: not system.telegram.bot_visible_messages(chat)[:-1], timeout=10
+    )
     assert len(system.telegram.photos(chat)) == 1
 
 
