@@ -82,7 +82,8 @@ def test_sdxl_auth_failure_is_reported_once_and_not_retried(system: EaselSystem)
     )
     assert system.sdxl.hits == hits_before + 1
     final = status_texts(system, chat)[-1]
-    assert "http" not in final.lower() and SDXL_KEY not in final
+    assert "http" not in final.lower()
+    assert SDXL_KEY not in final
     assert system.telegram.photos(chat) == []
 
 

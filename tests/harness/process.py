@@ -29,12 +29,14 @@ class ServiceProcess:
 
     def start(self) -> None:
         log = self.log_path.open("ab")
-        self.proc = subprocess.Popen([str(BIN / f"easel-{self.name}")], env=self.env, stdout=log, stderr=log)
+        self.proc = subprocess.Popen(
+            [str(BIN / f"easel-{self.name}")], env=self.env, stdout=log, stderr=log
+        )
         log.close()
         self.starts += 1
 
     def wait_ready(self, timeout: float = 30.0) -> None:
-        """Poll /readyz, as a Kubernetes readiness probe would: a child process has no other signal."""
+        """Poll /readyz as a Kubernetes probe would: a child process gives no other signal."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc is None or self.proc.poll() is not None:

@@ -57,7 +57,11 @@ class EaselSystem:
         )
         llm_url = self.llm.start()
         if self._llm_enabled:
-            env |= {"LLM_BASE_URL": f"{llm_url}/v1", "LLM_API_KEY": LLM_KEY, "LLM_MODEL": "test-model"}
+            env |= {
+                "LLM_BASE_URL": f"{llm_url}/v1",
+                "LLM_API_KEY": LLM_KEY,
+                "LLM_MODEL": "test-model",
+            }
         env |= self._extra_env
         logs = self.workdir / "logs"
         logs.mkdir(parents=True, exist_ok=True)

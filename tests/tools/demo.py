@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: harness, standins
 
-from harness import EaselSystem  # noqa: E402
+from harness import EaselSystem
 
 CHATS = [
     (101, "alice", "/image=flux=a cat on a windowsill"),
@@ -64,7 +64,8 @@ def show_chat(system: EaselSystem, chat: int, name: str, t0: float, out: Path) -
             path = out / f"{name}.png"
             path.write_bytes(message.photo)
             caption = (message.caption or "").replace("\n", " ⏎ ")
-            print(f"  +{message.created_at - t0:6.2f}s  [photo {len(message.photo)} B → {path}] {caption}")
+            at = message.created_at - t0
+            print(f"  +{at:6.2f}s  [photo {len(message.photo)} B → {path}] {caption}")
             continue
         print(f"  +{message.created_at - t0:6.2f}s  {message.text}")
         for at, text in message.edits:
