@@ -45,7 +45,8 @@ def configure_logging(
     root.handlers[:] = [handler]
     root.setLevel(level)
     # Library chatter (aiohttp access logs, aiogram's polling notes) stays at WARNING.
-    for noisy in ("aiohttp.access", "aiogram.event", "aiogram.dispatcher"):
+    # httpx logs every request URL at INFO, and a Flux URL carries the prompt.
+    for noisy in ("aiohttp.access", "aiogram.event", "aiogram.dispatcher", "httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
 
 

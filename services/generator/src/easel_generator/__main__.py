@@ -1,0 +1,58 @@
+"""Composition root: per model, a backend client and a consume loop on its FIFO queue."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from easel import bus
+from easel.events import PromptEnhanced
+from easel.runtime import Runtime, run
+
+from .backends import Backend
+from .jobs import Jobs
+from .settings import Settings
+
+
+async def serve(rt: Runtime[Settings]) -> None:
+    settings = rt.settings
+    store = await bus.images_store(rt.js, settings)
+    decode = bus.decoder(PromptEnhanced).validate_json
+    backends: dict[str, Backend] = {}
+
+    async def backends_ready() -> str | None:
+        missing = [m for m in rt.registry.names if m not in backends or backends[m].closed]
+        return f"no backend client for {', '.join(missing)}" if missing else None
+
+    rt.ready_checks.append(backends_ready)
+    async with contextlib.AsyncExitStack() as stack:
+        for spec in rt.registry.models:
+            backend = Backend(spec, settings.generator_retry_base_seconds)
+            backends[spec.name] = await stack.enter_async_context(backend)
+        # max_ack_pending = capacity on each durable (set by provisioning) is what keeps
+        # FIFO and capacity across replicas; `workers` only matches it locally.
+        loops = [
+            bus.ConsumerLoop(
+                rt.js,
+                stream=bus.PROMPTS,
+                durable=bus.generator_consumer(backend.spec.name),
+                decode=decode,
+                handler=Jobs(rt.js, store, backend).handle,
+                workers=backend.spec.capacity,
+                heartbeat=settings.generator_ack_wait_seconds / 3,
+            )
+            for backend in backends.values()
+        ]
+        # A loop that crashes takes the others down with it: better a restart than a
+        # process that silently stopped serving one model.
+        async with asyncio.TaskGroup() as group:
+            for loop in loops:
+                group.create_task(loop.run(rt.stop))
+
+
+def main() -> None:
+    run("easel-generator", Settings, serve)
+
+
+if __name__ == "__main__":
+    main()

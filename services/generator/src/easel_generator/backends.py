@@ -1,0 +1,151 @@
+"""HTTP to a model's image worker: one shared client per model, retries with backoff."""
+
+from __future__ import annotations
+
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from types import TracebackType
+
+import httpx
+import stamina
+
+from easel.events import ErrorCode
+from easel.settings import ModelSpec
+
+from . import core, metrics
+
+ATTEMPTS = 4  # the first one and 3 retries
+MAX_IMAGE_BYTES = 20 << 20
+MAX_ERROR_BODY_BYTES = 64 << 10  # enough to spot a moderation message
+
+
+@dataclass(frozen=True)
+class Generated:
+    data: bytes
+    content_type: str
+    attempts: int
+
+
+@dataclass(frozen=True)
+class Failed:
+    failure: core.Failure
+    attempts: int
+
+
+class _RetryLater(Exception):
+    """Carries a Retryable verdict through stamina; its repr is what stamina logs."""
+
+    def __init__(self, verdict: core.Retryable) -> None:
+        super().__init__(verdict.detail)
+        self.verdict = verdict
+
+    def __repr__(self) -> str:
+        return f"RetryLater({self.verdict.detail!r})"
+
+
+def _backoff(error: Exception) -> bool | float:
+    """stamina's hook: retry only our verdicts, after Retry-After when the backend gave one."""
+    if not isinstance(error, _RetryLater):
+        return False
+    hint = error.verdict.wait_hint
+    return True if hint is None else hint
+
+
+class Backend:
+    def __init__(self, spec: ModelSpec, retry_base_seconds: float) -> None:
+        self.spec = spec
+        self._retry_base = retry_base_seconds
+        self._client = httpx.AsyncClient(
+            timeout=httpx.Timeout(120.0, connect=30.0),
+            # Never fewer connections than the model's capacity, or jobs would queue
+            # in the pool (and time out there) instead of in JetStream.
+            limits=httpx.Limits(
+                max_connections=max(10, spec.capacity), max_keepalive_connections=5
+            ),
+        )
+
+    @property
+    def closed(self) -> bool:
+        return self._client.is_closed
+
+    async def __aenter__(self) -> Backend:
+        return self
+
+    async def __aexit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self._client.aclose()
+
+    async def generate(self, prompt: str) -> Generated | Failed:
+        attempts = 0
+        try:
+            async for attempt in stamina.retry_context(
+                on=_backoff,
+                attempts=ATTEMPTS,
+                timeout=None,  # the consume loop keeps the message's lease meanwhile
+                wait_initial=self._retry_base,
+                wait_exp_base=2,
+                wait_max=core.MAX_RETRY_AFTER_SECONDS,
+                wait_jitter=self._retry_base / 4,
+            ):
+                with attempt:
+                    attempts = attempt.num
+                    if attempts > 1:
+                        metrics.BACKEND_RETRIES.labels(self.spec.name).inc()
+                    result = await self._attempt(prompt)
+        except _RetryLater as last:
+            return Failed(core.exhausted(last.verdict, attempts), attempts)
+        if isinstance(result, core.Failure):
+            return Failed(result, attempts)
+        data, content_type = result
+        return Generated(data, content_type, attempts)
+
+    async def _attempt(self, prompt: str) -> tuple[bytes, str] | core.Failure:
+        """One request: the image and its type, a final failure, or _RetryLater."""
+        model = self.spec.name
+        try:
+            async with self._request(prompt) as response:
+                ok = response.is_success
+                limit = MAX_IMAGE_BYTES if ok else MAX_ERROR_BODY_BYTES
+                body, complete = await _read(response, limit)
+        except httpx.RequestError as error:
+            transient = core.classify_error(error)
+            kind = "timeout" if transient.code == ErrorCode.TIMEOUT else "network"
+            metrics.BACKEND_RESPONSES.labels(model, kind).inc()
+            raise _RetryLater(transient) from None
+        metrics.BACKEND_RESPONSES.labels(model, core.status_class(response.status_code)).inc()
+        if ok and not complete:
+            return core.too_large(MAX_IMAGE_BYTES)
+        verdict = core.classify_response(
+            response.status_code,
+            response.headers.get("content-type"),
+            response.headers.get("retry-after"),
+            body,
+        )
+        match verdict:
+            case core.Success(content_type=content_type):
+                return body, content_type
+            case core.Retryable():
+                raise _RetryLater(verdict)
+            case core.Failure():
+                return verdict
+
+    def _request(self, prompt: str) -> AbstractAsyncContextManager[httpx.Response]:
+        spec = self.spec
+        if spec.backend == "get_query":
+            # params= percent-encodes every character of the prompt (&, #, %, unicode …).
+            return self._client.stream("GET", spec.url, params={"prompt": prompt})
+        headers: dict[str, str] = {}
+        if spec.api_key is not None:
+            headers["Authorization"] = f"Bearer {spec.api_key.get_secret_value()}"
+        return self._client.stream("POST", spec.url, json={"prompt": prompt}, headers=headers)
+
+
+async def _read(response: httpx.Response, limit: int) -> tuple[bytes, bool]:
+    """Up to `limit` bytes of the body, and whether that was all of it."""
+    body = bytearray()
+    async for chunk in response.aiter_bytes():
+        body += chunk
+        if len(body) > limit:
+            return bytes(body[:limit]), False
+    return bytes(body), True

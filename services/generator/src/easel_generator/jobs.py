@@ -1,0 +1,153 @@
+"""One `prompt.enhanced` job: started → backend → stored image → generated, or failed."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from datetime import UTC, datetime
+
+import structlog
+from nats.js import JetStreamContext
+from nats.js.api import ObjectMeta
+from nats.js.errors import ObjectNotFoundError
+from nats.js.object_store import ObjectStore
+
+from easel import bus
+from easel.events import ImageFailed, ImageGenerated, ImageStarted, PromptEnhanced, StoredImage
+
+from . import core, metrics
+from .backends import Backend, Failed, Generated
+
+log = structlog.get_logger("easel_generator")
+
+# Stored with the object, so a redelivered job whose image was already stored can be
+# announced again without rendering it twice.
+_CONTENT_TYPE = "Content-Type"
+_GENERATION_SECONDS = "Easel-Generation-Seconds"
+
+
+class Jobs:
+    def __init__(self, js: JetStreamContext, store: ObjectStore, backend: Backend) -> None:
+        self._js = js
+        self._store = store
+        self._backend = backend
+        self._model = backend.spec.name
+        # Series that exist from the start read 0, not "no data", on a fresh replica.
+        metrics.IN_FLIGHT.labels(self._model)
+        metrics.BACKEND_RETRIES.labels(self._model)
+
+    async def handle(self, event: PromptEnhanced, delivery: bus.Delivery) -> bus.Outcome:
+        if event.model != self._model:
+            return bus.Term(f"a {event.model!r} job on the {self._model!r} queue")
+        started_at = datetime.now(UTC)
+        queued = core.queued_seconds(event.occurred_at, started_at)
+        await bus.publish(
+            self._js,
+            ImageStarted(
+                job_id=event.job_id, model=event.model, job=event.job, attempt=delivery.attempt
+            ),
+        )
+        if delivery.attempt > 1 and (stored := await self._already_stored(event.job_id)):
+            image, generation_seconds = stored
+            log.info("generator.image_already_stored", attempt=delivery.attempt)
+            await self._announce(event, image, queued, generation_seconds)
+            return bus.ACK
+        log.info("generator.job_started", attempt=delivery.attempt, queued_seconds=queued)
+        began = time.perf_counter()
+        with metrics.IN_FLIGHT.labels(self._model).track_inprogress():
+            result = await self._backend.generate(event.prompt)
+        elapsed = time.perf_counter() - began
+        match result:
+            case Generated():
+                metrics.GENERATION_DURATION.labels(self._model, "generated").observe(elapsed)
+                image = await self._put(event.job_id, result, elapsed)
+                await self._announce(event, image, queued, elapsed)
+                metrics.JOBS.labels(self._model, "generated", "").inc()
+                log.info(
+                    "generator.job_generated",
+                    attempts=result.attempts,
+                    size=image.size,
+                    generation_seconds=round(elapsed, 3),
+                )
+            case Failed():
+                metrics.GENERATION_DURATION.labels(self._model, "failed").observe(elapsed)
+                await self._fail(event, result)
+        return bus.ACK
+
+    async def _fail(self, event: PromptEnhanced, failed: Failed) -> None:
+        failure = failed.failure
+        await bus.publish(
+            self._js,
+            ImageFailed(
+                job_id=event.job_id,
+                model=event.model,
+                job=event.job,
+                error_code=failure.code,
+                retried=failed.attempts > 1,
+                attempts=failed.attempts,
+                detail=failure.detail,
+            ),
+        )
+        metrics.JOBS.labels(self._model, "failed", failure.code.value).inc()
+        log.warning(
+            "generator.job_failed",
+            error_code=failure.code.value,
+            detail=failure.detail,
+            attempts=failed.attempts,
+        )
+
+    async def _announce(
+        self, event: PromptEnhanced, image: StoredImage, queued: float, generation: float
+    ) -> None:
+        await bus.publish(
+            self._js,
+            ImageGenerated(
+                job_id=event.job_id,
+                model=event.model,
+                job=event.job,
+                prompt=event.prompt,
+                image=image,
+                queued_seconds=queued,
+                generation_seconds=generation,
+            ),
+        )
+
+    async def _put(self, job_id: str, result: Generated, elapsed: float) -> StoredImage:
+        headers = {
+            _CONTENT_TYPE: [result.content_type],
+            _GENERATION_SECONDS: [f"{elapsed:.3f}"],
+        }
+        info = await self._store.put(job_id, result.data, meta=ObjectMeta(headers=headers))
+        return StoredImage(
+            bucket=info.bucket,
+            object_name=job_id,
+            size=len(result.data),
+            content_type=result.content_type,
+            sha256=hashlib.sha256(result.data).hexdigest(),
+        )
+
+    async def _already_stored(self, job_id: str) -> tuple[StoredImage, float] | None:
+        """The image an earlier delivery stored (and its generation time), if any."""
+        try:
+            info = await self._store.get_info(job_id)
+        except ObjectNotFoundError:
+            return None
+        headers = info.headers or {}
+        sha256 = core.sha256_hex(info.digest)
+        content_type = _first(headers.get(_CONTENT_TYPE))
+        if not (sha256 and content_type and info.size):
+            return None
+        image = StoredImage(
+            bucket=info.bucket,
+            object_name=job_id,
+            size=info.size,
+            content_type=content_type,
+            sha256=sha256,
+        )
+        return image, core.seconds(_first(headers.get(_GENERATION_SECONDS)))
+
+
+def _first(values: object) -> str | None:
+    if isinstance(values, list) and values and isinstance(values[0], str):
+        return values[0]
+    return None
