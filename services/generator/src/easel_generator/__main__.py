@@ -11,6 +11,7 @@ from easel.runtime import Runtime, run
 
 from .backends import Backend
 from .jobs import Jobs
+from .queue_state import sample_queues
 from .settings import Settings
 
 
@@ -48,6 +49,7 @@ async def serve(rt: Runtime[Settings]) -> None:
         async with asyncio.TaskGroup() as group:
             for loop in loops:
                 group.create_task(loop.run(rt.stop))
+            group.create_task(sample_queues(rt.js, rt.registry, rt.stop))
 
 
 def main() -> None:

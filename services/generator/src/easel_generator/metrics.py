@@ -30,3 +30,13 @@ IN_FLIGHT = Gauge(
     "Jobs waiting on the backend right now in this process.",
     ["model"],
 )
+QUEUE_DEPTH = Gauge(
+    "easel_queue_depth",
+    "Jobs in a model's queue, waiting or running: the consumer's num_pending + num_ack_pending.",
+    ["model"],
+)
+QUEUE_OLDEST_AGE = Gauge(
+    "easel_queue_oldest_age_seconds",
+    "How long the oldest job still waiting for a model's backend has waited (0 when none).",
+    ["model"],
+)
