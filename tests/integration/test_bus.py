@@ -12,7 +12,9 @@ from easel import bus
 from easel.events import ImageRequested, JobContext
 from easel.settings import EaselSettings, load_registry
 
-REGISTRY = load_registry({"FLUX_WORKER_URL": "http://127.0.0.1:1/f", "SDXL_WORKER_URL": "http://127.0.0.1:1/s"})
+REGISTRY = load_registry(
+    {"FLUX_WORKER_URL": "http://127.0.0.1:1/f", "SDXL_WORKER_URL": "http://127.0.0.1:1/s"}
+)
 
 
 def requested(job_id: str, model: str = "flux") -> ImageRequested:
@@ -68,6 +70,6 @@ async def test_consumer_loop_terms_poison_and_acks_good(js: JetStreamContext) ->
     assert info.num_ack_pending == 0  # the poison message was terminated, not left pending
 
 
-@pytest.mark.parametrize("attempt,expected", [(1, 1.0), (2, 2.0), (4, 8.0), (30, 60.0)])
+@pytest.mark.parametrize(("attempt", "expected"), [(1, 1.0), (2, 2.0), (4, 8.0), (30, 60.0)])
 def test_retry_delay_backs_off_and_caps(attempt: int, expected: float) -> None:
     assert bus.retry_delay(attempt) == expected

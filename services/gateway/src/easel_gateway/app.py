@@ -1,0 +1,38 @@
+"""The aiogram Dispatcher: routers, middlewares and the dependencies handlers receive.
+
+Independent of how updates arrive, so webhook mode can feed the same dispatcher."""
+
+from __future__ import annotations
+
+from aiogram import Dispatcher
+from nats.js import JetStreamContext
+
+from easel.settings import ModelRegistry
+from easel_gateway.kv import JobClaims, RateLimiter
+from easel_gateway.middlewares import MessageContext
+from easel_gateway.routers.help import help_router
+from easel_gateway.routers.image import image_router
+from easel_gateway.settings import Settings
+
+
+def build_dispatcher(
+    *,
+    settings: Settings,
+    registry: ModelRegistry,
+    js: JetStreamContext,
+    claims: JobClaims,
+    limiter: RateLimiter,
+) -> tuple[Dispatcher, MessageContext]:
+    # Keyword arguments become workflow data: handlers and filters ask for them by name.
+    dispatcher = Dispatcher(
+        disable_fsm=True,
+        settings=settings,
+        registry=registry,
+        js=js,
+        claims=claims,
+        limiter=limiter,
+    )
+    context = MessageContext()
+    dispatcher.message.outer_middleware(context)
+    dispatcher.include_routers(help_router(), image_router())
+    return dispatcher, context

@@ -1,0 +1,113 @@
+"""The Bot API edge: the bot client, and the request middleware every call goes through."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import stamina
+import structlog
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.middlewares.base import (
+    BaseRequestMiddleware,
+    NextRequestMiddlewareType,
+)
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
+from aiogram.methods import Response, TelegramMethod
+from aiogram.methods.base import TelegramType
+from aiogram.types import Message
+from pydantic import SecretStr
+
+from easel_gateway.metrics import TELEGRAM_RETRIES
+
+log = structlog.get_logger("easel.gateway")
+
+_REQUEST_TIMEOUT = 20.0  # seconds per Bot API call; long polls add their own wait on top
+
+
+def build_bot(token: SecretStr, api_url: str) -> Bot:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(api_url), timeout=_REQUEST_TIMEOUT)
+    session.middleware(FloodControl())
+    return Bot(token.get_secret_value(), session=session)
+
+
+async def reply(message: Message, text: str) -> Message | None:
+    """Answer `message` in its chat; None (and a log line) if Telegram refused."""
+    try:
+        return await message.reply(text, allow_sending_without_reply=True)
+    except TelegramAPIError as error:
+        log.warning("telegram.reply_failed", error=str(error))
+        return None
+
+
+async def edit(message: Message, text: str) -> None:
+    try:
+        await message.edit_text(text)
+    except TelegramAPIError as error:
+        log.warning("telegram.edit_failed", error=str(error))
+
+
+class FloodControl(BaseRequestMiddleware):
+    """Waits out Telegram's 429s (`retry_after`) and retries, which aiogram does not do.
+
+    Calls to one chat go one at a time: Telegram allows about one message per second per
+    chat, so after a 429 only the call holding the chat retries, instead of every waiting
+    call firing together when the wait ends and being refused again.
+    """
+
+    def __init__(self, attempts: int = 5, max_wait: float = 30.0) -> None:
+        self._attempts = attempts
+        self._max_wait = max_wait  # a longer wait fails the call rather than stall a handler
+        self._chats = _KeyedLock()
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        name = method.__api_method__
+        async with self._chats.hold(getattr(method, "chat_id", None)):
+            async for attempt in stamina.retry_context(
+                on=self._wait_for, attempts=self._attempts, timeout=None
+            ):
+                with attempt:
+                    if attempt.num > 1:
+                        TELEGRAM_RETRIES.labels(name).inc()
+                    return await make_request(bot, method)
+        raise AssertionError("unreachable: the last failed attempt re-raises")
+
+    def _wait_for(self, error: Exception) -> bool | float:
+        """stamina's backoff hook: retry a 429 after exactly what Telegram asked for.
+
+        stamina logs each scheduled retry (`stamina.retry_scheduled`, with the wait)."""
+        if not isinstance(error, TelegramRetryAfter) or error.retry_after > self._max_wait:
+            return False
+        return float(error.retry_after)
+
+
+class _KeyedLock:
+    """One asyncio.Lock per key, dropped when nobody holds or awaits it; None locks nothing."""
+
+    def __init__(self) -> None:
+        self._locks: dict[object, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: object) -> AsyncIterator[None]:
+        if key is None:
+            yield
+            return
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
