@@ -3,11 +3,9 @@ share it and keep apart by using their own chat ids."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
-import nats
 import pytest
 
 from harness import EaselSystem
@@ -22,16 +20,3 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EaselSystem]:
     finally:
         codes = easel.stop()
         print(f"service exit codes: {codes}")
-
-
-def stream_messages(system: EaselSystem, stream: str) -> int:
-    """How many messages a stream holds, read through a fresh client."""
-
-    async def count() -> int:
-        nc = await nats.connect(system.nats.url)
-        try:
-            return int((await nc.jetstream().stream_info(stream)).state.messages)
-        finally:
-            await nc.close()
-
-    return asyncio.run(count())

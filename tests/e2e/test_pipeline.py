@@ -11,8 +11,6 @@ from easel import bus
 from harness import BOT_TOKEN, LLM_KEY, SDXL_KEY, EaselSystem
 from standins import Behaviour
 
-from .conftest import stream_messages
-
 pytestmark = pytest.mark.e2e
 _chats = itertools.count(1000)
 
@@ -33,8 +31,7 @@ def status_texts(system: EaselSystem, chat: int) -> list[str]:
     """Every text the status message showed, in order (its first text and each edit)."""
     bot_messages = [m for m in system.telegram.messages(chat) if m.from_bot and m.photo is None]
     assert bot_messages, "the gateway never sent a status message"
-    status = bot_messages[0]
-    return [status.text or "", *(text for _, text in status.edits)]
+    return bot_messages[0].texts
 
 
 @pytest.mark.parametrize(("model", "display"), [("flux", "FLUX"), ("sdxl", "SDXL")])
@@ -120,14 +117,14 @@ def test_bad_input_gets_a_clear_message_and_publishes_nothing(
     system: EaselSystem, text: str, expected: str
 ) -> None:
     chat = new_chat()
-    before = stream_messages(system, bus.REQUESTS)
+    before = system.stream_messages(bus.REQUESTS)
     system.telegram.send_user_message(chat, text)
     system.telegram.wait_for(
         lambda: len(system.telegram.bot_visible_messages(chat)) == 1, timeout=15
     )
     answer = system.telegram.bot_visible_messages(chat)[0].text or ""
     assert expected in answer.lower()
-    assert stream_messages(system, bus.REQUESTS) == before
+    assert system.stream_messages(bus.REQUESTS) == before
 
 
 def test_generator_killed_mid_job_still_delivers_exactly_once(system: EaselSystem) -> None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import tempfile
 from pathlib import Path
 from types import TracebackType
 from typing import Self
+
+import nats
 
 from easel.natsserver import NatsServer, free_port
 from standins import BotApiStandin, FluxWorkerStandin, LlmStandin, SdxlWorkerStandin
@@ -75,6 +78,18 @@ class EaselSystem:
 
     def __getitem__(self, name: str) -> ServiceProcess:
         return self.services[name]
+
+    def stream_messages(self, stream: str) -> int:
+        """How many messages a stream holds, read through a fresh client."""
+
+        async def count() -> int:
+            nc = await nats.connect(self.nats.url)
+            try:
+                return int((await nc.jetstream().stream_info(stream)).state.messages)
+            finally:
+                await nc.close()
+
+        return asyncio.run(count())
 
     def logs(self) -> str:
         return "\n".join(s.log_path.read_text(errors="replace") for s in self.services.values())

@@ -39,6 +39,15 @@ class ChatMessage:
     deleted_at: float | None
     reply_markup: Any = field(default=None, hash=False)
 
+    @property
+    def texts(self) -> list[str]:
+        """Every text the message showed, in order: as sent, then after each edit."""
+        if not self.edits:
+            return [self.text or ""]
+        return [self.first_text or "", *(text for _, text in self.edits)]
+
+    first_text: str | None = None
+
 
 @dataclass(frozen=True)
 class Update:
@@ -72,6 +81,10 @@ class Message:
     edits: list[tuple[float, str]] = field(default_factory=list)
     edit_date: int | None = None
     deleted_at: float | None = None
+    first_text: str | None = None
+
+    def __post_init__(self) -> None:
+        self.first_text = self.text
 
     def snapshot(self) -> ChatMessage:
         return ChatMessage(
@@ -86,6 +99,7 @@ class Message:
             created_at=self.created_at,
             deleted_at=self.deleted_at,
             reply_markup=self.reply_markup,
+            first_text=self.first_text,
         )
 
     def to_json(self, chat: dict[str, Any]) -> dict[str, Any]:

@@ -67,7 +67,7 @@ def show_chat(system: EaselSystem, chat: int, name: str, t0: float, out: Path) -
             at = message.created_at - t0
             print(f"  +{at:6.2f}s  [photo {len(message.photo)} B → {path}] {caption}")
             continue
-        print(f"  +{message.created_at - t0:6.2f}s  {message.text}")
+        print(f"  +{message.created_at - t0:6.2f}s  {message.texts[0]}")
         for at, text in message.edits:
             print(f"  +{at - t0:6.2f}s    ✎ {text}")
         if message.deleted_at is not None:
