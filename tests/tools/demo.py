@@ -45,8 +45,13 @@ def main() -> int:
             sent_at[chat] = time.monotonic()
             system.telegram.send_user_message(chat, text, username=name)
         expected = [chat for chat, _, text in CHATS if "midjourney" not in text]
+        # Done for a user when the photo is there and the status message is gone.
         system.telegram.wait_for(
-            lambda: all(system.telegram.photos(c) for c in expected), timeout=120
+            lambda: all(
+                [m.photo is not None for m in system.telegram.bot_visible_messages(c)] == [True]
+                for c in expected
+            ),
+            timeout=120,
         )
         print()
         for chat, name, _ in CHATS:
@@ -55,8 +60,18 @@ def main() -> int:
     return 0
 
 
+STAGES = (
+    ("enhance", "🎨"),
+    ("queue", "⏳"),
+    ("generate", "🖼️"),
+    ("send", "📤"),
+)
+
+
 def show_chat(system: EaselSystem, chat: int, name: str, t0: float, out: Path) -> None:
+    """The chat as its user saw it, in time order, then how long each stage took."""
     print(f"── {name} (chat {chat}) ──")
+    seen: list[tuple[float, str]] = []
     for message in system.telegram.messages(chat):
         if not message.from_bot:
             continue
@@ -64,14 +79,35 @@ def show_chat(system: EaselSystem, chat: int, name: str, t0: float, out: Path) -
             path = out / f"{name}.png"
             path.write_bytes(message.photo)
             caption = (message.caption or "").replace("\n", " ⏎ ")
-            at = message.created_at - t0
-            print(f"  +{at:6.2f}s  [photo {len(message.photo)} B → {path}] {caption}")
+            seen.append((message.created_at, f"[photo {len(message.photo)} B → {path}] {caption}"))
             continue
-        print(f"  +{message.created_at - t0:6.2f}s  {message.texts[0]}")
-        for at, text in message.edits:
-            print(f"  +{at - t0:6.2f}s    ✎ {text}")
+        times = [message.created_at, *(at for at, _ in message.edits)]
+        seen += [
+            (at, f"{'✎ ' if i else ''}{text}")
+            for i, (at, text) in enumerate(zip(times, message.texts, strict=True))
+        ]
         if message.deleted_at is not None:
-            print(f"  +{message.deleted_at - t0:6.2f}s    ✗ status message deleted")
+            seen.append((message.deleted_at, "✗ status message deleted"))
+    for at, what in sorted(seen):
+        print(f"  +{at - t0:6.2f}s  {what}")
+    print(f"  {stage_summary(seen, t0)}")
+
+
+def stage_summary(seen: list[tuple[float, str]], t0: float) -> str:
+    """Time spent in each status stage, from the first time the user saw it to the next."""
+    marks = [(at, stage) for at, text in sorted(seen) for stage, icon in STAGES if icon in text[:4]]
+    delivered = next((at for at, text in seen if text.startswith("[photo")), None)
+    if delivered is None:
+        return "no photo"
+    firsts: dict[str, float] = {}
+    for at, stage in marks:
+        firsts.setdefault(stage, at)
+    ordered = sorted(firsts.items(), key=lambda item: item[1])
+    parts = [
+        f"{stage} {(ordered[i + 1][1] if i + 1 < len(ordered) else delivered) - at:.2f}s"
+        for i, (stage, at) in enumerate(ordered)
+    ]
+    return "stages: " + " · ".join(parts) + f" · total {delivered - t0:.2f}s"
 
 
 if __name__ == "__main__":
