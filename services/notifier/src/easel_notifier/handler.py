@@ -1,0 +1,169 @@
+"""The results consumer's handler: turn image.started / generated / failed into Telegram.
+
+At-least-once delivery meets a photo that must be sent once: before sending, the KV
+ledger is checked; after Telegram accepted the photo, the job is recorded with a KV
+`create`, then the message is acked. Remaining window: a crash (or a lost ack followed
+by a redelivery) between Telegram's acceptance and the ledger write sends the photo a
+second time. Telegram offers no idempotency key for sendPhoto, so that window cannot be
+closed, only kept short.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from datetime import UTC, datetime
+from typing import cast
+
+import nats.errors
+import structlog
+
+from easel import bus
+from easel.events import (
+    ErrorCode,
+    ImageFailed,
+    ImageGenerated,
+    ImageStarted,
+    TelegramRequester,
+)
+from easel.settings import ModelRegistry
+
+from . import metrics, texts
+from .outbox import Outbox
+from .scheduler import Settlement, Stage
+from .storage import ImageCorrupt, Images, Ledger
+from .telegram import DeleteMessage, EditText, SendPhoto
+
+ResultEvent = ImageStarted | ImageGenerated | ImageFailed
+
+_results = bus.decoder(ImageStarted, ImageGenerated, ImageFailed)
+
+
+def decode_result(data: bytes) -> ResultEvent:
+    """The results stream's body as one of its three events (ValidationError otherwise)."""
+    # bus.decoder types a union as the Event base; the discriminator guarantees these three.
+    return cast(ResultEvent, _results.validate_json(data))
+
+
+log = structlog.get_logger("easel.notifier")
+
+# The bus being briefly unreachable: come back later rather than fail the job.
+_BUS_ERRORS = (nats.errors.Error, TimeoutError)
+
+
+class ResultHandler:
+    def __init__(
+        self, outbox: Outbox, images: Images, ledger: Ledger, registry: ModelRegistry
+    ) -> None:
+        self._outbox = outbox
+        self._images = images
+        self._ledger = ledger
+        self._registry = registry
+
+    async def __call__(self, event: ResultEvent, delivery: bus.Delivery) -> bus.Outcome:
+        requester = event.job.requester
+        if requester is None:
+            return bus.ACK  # a CLI job: nobody to tell, and the CLI fetches the image itself
+        match event:
+            case ImageStarted():
+                text = texts.generating(self._display(event.model))
+                self._outbox.edit(
+                    requester.chat_id, requester.status_message_id, text, Stage.GENERATING
+                )
+                return bus.ACK
+            case ImageFailed():
+                log.info("notifier.job_failed", error_code=event.error_code.value)
+                text = texts.failure(self._display(event.model), event.error_code)
+                return await self._final_text(event, requester, text, "failed", delivery)
+            case ImageGenerated():
+                try:
+                    return await self._generated(event, requester, delivery)
+                except _BUS_ERRORS as error:
+                    log.warning("notifier.bus_unavailable", error=repr(error))
+                    return bus.Nak(bus.retry_delay(delivery.attempt))
+
+    async def _generated(
+        self, event: ImageGenerated, requester: TelegramRequester, delivery: bus.Delivery
+    ) -> bus.Outcome:
+        chat_id, status_id = requester.chat_id, requester.status_message_id
+        model = self._display(event.model)
+        if await self._ledger.delivered(event.job_id):
+            log.info("notifier.already_delivered", attempt=delivery.attempt)
+            metrics.DELIVERIES.labels(event.model, "duplicate").inc()
+            await self._finish(event, requester)
+            return bus.ACK
+        self._outbox.edit(chat_id, status_id, texts.sending(), Stage.SENDING)
+        try:
+            data = await self._images.fetch(event.image)
+        except ImageCorrupt as error:
+            log.error("notifier.image_corrupt", reason=str(error))
+            await self._images.discard(event.image)
+            text = texts.failure(model, ErrorCode.INVALID_IMAGE)
+            return await self._final_text(event, requester, text, "corrupt", delivery)
+        if data is None:
+            log.warning("notifier.image_expired", object_name=event.image.object_name)
+            return await self._final_text(
+                event, requester, texts.expired(model), "expired", delivery
+            )
+
+        extension = mimetypes.guess_extension(event.image.content_type) or ""
+        photo = SendPhoto(
+            chat_id, data, f"{event.job_id}{extension}", texts.caption(model, event.prompt)
+        )
+        settled = await self._outbox.deliver(photo, message_id=status_id, stage=Stage.DONE)
+        if settled.outcome in (Settlement.GAVE_UP, Settlement.WITHDRAWN):
+            log.warning("notifier.photo_not_sent", outcome=settled.outcome, reason=settled.reason)
+            return bus.Nak(bus.retry_delay(delivery.attempt))
+        if settled.outcome is not Settlement.ACCEPTED:
+            # Refused for good (bot blocked, chat gone, photo invalid): retrying cannot help.
+            log.error("notifier.photo_rejected", outcome=settled.outcome, reason=settled.reason)
+            metrics.DELIVERIES.labels(event.model, "rejected").inc()
+            await self._images.discard(event.image)
+            text = texts.failure(model, ErrorCode.INVALID_IMAGE)
+            await self._outbox.deliver(
+                EditText(chat_id, status_id, text), message_id=status_id, stage=Stage.FAILED
+            )
+            return bus.ACK
+
+        # From here on the photo is out: whatever fails, ack, so it is not sent again.
+        await self._record(event.job_id)
+        elapsed = (datetime.now(UTC) - event.job.requested_at).total_seconds()
+        metrics.END_TO_END.labels(event.model).observe(max(elapsed, 0.0))
+        metrics.DELIVERIES.labels(event.model, "delivered").inc()
+        log.info("notifier.photo_delivered", attempt=delivery.attempt, seconds=round(elapsed, 3))
+        await self._finish(event, requester)
+        return bus.ACK
+
+    async def _record(self, job_id: str) -> None:
+        try:
+            if not await self._ledger.record(job_id):
+                log.warning("notifier.delivered_twice")  # another replica raced this one
+        except _BUS_ERRORS as error:
+            log.error("notifier.ledger_write_failed", error=repr(error))
+
+    async def _finish(self, event: ImageGenerated, requester: TelegramRequester) -> None:
+        """Remove what the delivered photo makes obsolete: the status message and the object."""
+        status = DeleteMessage(requester.chat_id, requester.status_message_id)
+        await self._outbox.deliver(status, message_id=requester.status_message_id, stage=Stage.DONE)
+        await self._images.discard(event.image)
+
+    async def _final_text(
+        self,
+        event: ImageGenerated | ImageFailed,
+        requester: TelegramRequester,
+        text: str,
+        outcome: str,
+        delivery: bus.Delivery,
+    ) -> bus.Outcome:
+        """Turn the status message into the job's last word, and wait until it shows."""
+        edit = EditText(requester.chat_id, requester.status_message_id, text)
+        settled = await self._outbox.deliver(
+            edit, message_id=requester.status_message_id, stage=Stage.FAILED
+        )
+        if settled.outcome in (Settlement.GAVE_UP, Settlement.WITHDRAWN):
+            return bus.Nak(bus.retry_delay(delivery.attempt))
+        metrics.DELIVERIES.labels(event.model, outcome).inc()
+        return bus.ACK
+
+    def _display(self, model: str) -> str:
+        spec = self._registry.get(model)
+        return spec.display_name if spec else model

@@ -1,0 +1,95 @@
+"""The one way out to Telegram: every call is queued here, paced, coalesced and retried.
+
+The decisions live in `Scheduler` (pure); this module runs them: it asks for the next
+sendable call, executes it as a task, reports the result back and wakes the waiting
+caller of a delivery. Status edits are fire-and-forget; deliveries are awaited, so the
+consumer acks only once Telegram has accepted them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+
+import structlog
+
+from . import metrics
+from .scheduler import Call, Pacing, Priority, Scheduler, Settled, Settlement, Stage
+from .telegram import EditText, Request, TelegramClient
+
+log = structlog.get_logger("easel.notifier")
+
+
+class Outbox:
+    def __init__(self, telegram: TelegramClient, pacing: Pacing) -> None:
+        self._telegram = telegram
+        self._scheduler: Scheduler[Request] = Scheduler(time.monotonic, pacing)
+        self._waiters: dict[int, asyncio.Future[Settled]] = {}
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._wake = asyncio.Event()
+
+    def edit(self, chat_id: int, message_id: int, text: str, stage: Stage) -> None:
+        """Show `text` in a status message, eventually; newer texts replace older ones."""
+        if self._scheduler.edit(chat_id, message_id, text, stage):
+            self._wake.set()
+
+    async def deliver(
+        self, request: Request, *, message_id: int | None = None, stage: Stage | None = None
+    ) -> Settled:
+        """Send `request` and wait for its final result (retries included).
+
+        `message_id`/`stage` name the status message it concerns: its pending edit is
+        dropped and later edits of a lower stage are ignored.
+        """
+        call = self._scheduler.deliver(request.chat_id, request, message_id=message_id, stage=stage)
+        waiter: asyncio.Future[Settled] = asyncio.get_running_loop().create_future()
+        self._waiters[call.id] = waiter
+        self._wake.set()
+        try:
+            return await waiter
+        except asyncio.CancelledError:
+            # Not yet sent: nobody wants it any more (e.g. shutdown; the event is nak'ed
+            # and comes back). Already in flight: it completes, and nobody listens.
+            if self._scheduler.withdraw(call):
+                log.info("notifier.delivery_withdrawn", chat_id=request.chat_id)
+            raise
+        finally:
+            self._waiters.pop(call.id, None)
+
+    async def run(self) -> None:
+        """Send until cancelled; then in-flight calls are cancelled and waiters released."""
+        try:
+            while True:
+                self._wake.clear()
+                while (call := self._scheduler.next_call()) is not None:
+                    task = asyncio.create_task(self._execute(call))
+                    self._in_flight.add(task)
+                    task.add_done_callback(self._in_flight.discard)
+                self._report_pending()
+                wakeup = self._scheduler.next_wakeup()
+                timeout = None if wakeup is None else max(0.0, wakeup - time.monotonic())
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout)
+        finally:
+            for task in list(self._in_flight):
+                task.cancel()
+            await asyncio.gather(*self._in_flight, return_exceptions=True)
+            for waiter in self._waiters.values():
+                if not waiter.done():
+                    waiter.set_result(Settled(Settlement.WITHDRAWN, "outbox stopped"))
+
+    async def _execute(self, call: Call[Request]) -> None:
+        request = call.payload
+        if request is None:
+            assert call.message_id is not None
+            request = EditText(call.chat_id, call.message_id, call.text)
+        result = await self._telegram.execute(request)
+        settled = self._scheduler.complete(call, result)
+        if settled is not None and (waiter := self._waiters.get(call.id)) and not waiter.done():
+            waiter.set_result(settled)
+        self._wake.set()
+
+    def _report_pending(self) -> None:
+        for priority in Priority:
+            metrics.OUTBOX_PENDING.labels(priority.value).set(self._scheduler.pending(priority))

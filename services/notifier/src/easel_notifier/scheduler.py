@@ -1,0 +1,350 @@
+"""The outbox's decisions, pure: what to send next to Telegram, when, and what a reply means.
+
+No I/O and no asyncio: the outbox drives it with an injected clock, hands it each call's
+result, and executes what it returns. That keeps every pacing and coalescing rule
+unit-testable without a network or real time.
+
+Rules:
+- two priorities: deliveries (photo, final edit, status delete) go before status edits;
+- status edits are coalesced per message: the newest text replaces a pending one, text
+  equal to what the message already shows is not sent, an update whose stage is lower
+  than the message's stage is dropped (events arrive out of order), and a delivery for a
+  message drops its pending edit;
+- pacing: a global token bucket, a minimum interval per chat and one call in flight per
+  chat (which also keeps a chat's calls in order);
+- a 429 holds the chat for `retry_after`, and everything when several chats get one
+  together (a global flood), then the same call is retried; network errors are retried
+  with bounded exponential backoff.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict, deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import IntEnum, StrEnum
+from typing import Generic, TypeVar
+
+P = TypeVar("P")
+K = TypeVar("K")
+V = TypeVar("V")
+MessageKey = tuple[int, int]  # (chat_id, message_id)
+# Float slack: a wakeup computed for "one token is back" must find that token there.
+_EPSILON = 1e-9
+
+
+class Stage(IntEnum):
+    """How far a job's status message has come; it never goes back."""
+
+    ENHANCING = 0
+    QUEUED = 1
+    GENERATING = 2
+    SENDING = 3
+    DONE = 4
+    FAILED = 5
+
+    @property
+    def final(self) -> bool:
+        return self >= Stage.DONE
+
+
+class Priority(StrEnum):
+    DELIVERY = "delivery"
+    EDIT = "edit"
+
+
+@dataclass(frozen=True)
+class Pacing:
+    max_calls_per_second: float = 25.0
+    per_chat_interval: float = 1.0
+    # A bucket of a fifth of a second's calls: no window of one second sees more than
+    # 1.2 × the rate, which stays under Telegram's ~30/s at the default 25/s.
+    burst_seconds: float = 0.2
+    network_attempts: int = 5
+    backoff_initial: float = 0.5
+    backoff_max: float = 8.0
+    # This many distinct chats answered 429 within the window means the bot, not a chat,
+    # is over its limit: hold every call.
+    flood_chats: int = 3
+    flood_window: float = 1.0
+
+
+# Results of one Telegram call, as the outbox reports them.
+@dataclass(frozen=True)
+class Accepted:
+    """Telegram did it (for an edit, "message is not modified" counts as done)."""
+
+
+@dataclass(frozen=True)
+class Gone:
+    """The message to edit or delete no longer exists: the user deleted it."""
+
+
+@dataclass(frozen=True)
+class RetryAfter:
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Transient:
+    reason: str
+
+
+@dataclass(frozen=True)
+class Rejected:
+    reason: str
+
+
+CallResult = Accepted | Gone | RetryAfter | Transient | Rejected
+
+
+class Settlement(StrEnum):
+    ACCEPTED = "accepted"
+    GONE = "gone"
+    REJECTED = "rejected"
+    GAVE_UP = "gave_up"  # transient errors outlasted the retries
+    SUPERSEDED = "superseded"  # an edit replaced by a newer text or a final stage
+    WITHDRAWN = "withdrawn"  # the caller stopped waiting before the call was sent
+
+
+@dataclass(frozen=True)
+class Settled:
+    outcome: Settlement
+    reason: str = ""
+
+
+@dataclass(eq=False, slots=True)
+class Call(Generic[P]):
+    """One Telegram call: a status edit (`text`) or a delivery (`payload`)."""
+
+    id: int
+    priority: Priority
+    chat_id: int
+    message_id: int | None
+    text: str = ""
+    payload: P | None = None
+    attempt: int = 1
+    not_before: float = 0.0
+
+    @property
+    def key(self) -> MessageKey | None:
+        return None if self.message_id is None else (self.chat_id, self.message_id)
+
+
+class _Lru(OrderedDict[K, V]):
+    """Bounded memory of per-message state: old finished messages are forgotten first."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self._size = size
+
+    def __setitem__(self, key: K, value: V) -> None:
+        super().__setitem__(key, value)
+        self.move_to_end(key)
+        if len(self) > self._size:
+            self.popitem(last=False)
+
+
+class Scheduler(Generic[P]):
+    def __init__(
+        self,
+        clock: Callable[[], float],
+        pacing: Pacing | None = None,
+        *,
+        remember_messages: int = 20_000,
+    ) -> None:
+        self._clock = clock
+        self._pacing = pacing or Pacing()
+        self._burst = max(1.0, self._pacing.max_calls_per_second * self._pacing.burst_seconds)
+        self._tokens = self._burst
+        self._refilled_at = clock()
+        self._hold_all_until = 0.0
+        self._chat_free_at: dict[int, float] = {}
+        self._busy_chats: set[int] = set()
+        self._recent_429: deque[tuple[float, int]] = deque()
+        self._deliveries: deque[Call[P]] = deque()
+        self._edits: OrderedDict[MessageKey, Call[P]] = OrderedDict()
+        self._stages: _Lru[MessageKey, Stage] = _Lru(remember_messages)
+        self._shown: _Lru[MessageKey, str] = _Lru(remember_messages)
+        self._next_id = 0
+
+    # -- submissions -------------------------------------------------------------------
+
+    def edit(self, chat_id: int, message_id: int, text: str, stage: Stage) -> bool:
+        """Queue a status edit; False when it is dropped (stale stage or nothing new)."""
+        key = (chat_id, message_id)
+        current = self._stages.get(key)
+        if current is not None and (current.final or stage < current):
+            return False
+        self._stages[key] = stage
+        if self._shown.get(key) == text:
+            self._edits.pop(key, None)  # the message already reads the newest text
+            return False
+        if pending := self._edits.get(key):
+            pending.text = text  # keeps its place in line, so busy messages do not starve
+            return True
+        self._edits[key] = Call(self._new_id(), Priority.EDIT, chat_id, message_id, text=text)
+        return True
+
+    def deliver(
+        self,
+        chat_id: int,
+        payload: P,
+        *,
+        message_id: int | None = None,
+        stage: Stage | None = None,
+    ) -> Call[P]:
+        """Queue a delivery; if it concerns a message, its pending edit is obsolete."""
+        call = Call(self._new_id(), Priority.DELIVERY, chat_id, message_id, payload=payload)
+        if call.key is not None:
+            self._edits.pop(call.key, None)
+            if stage is not None:
+                self._stages[call.key] = max(stage, self._stages.get(call.key, stage))
+        self._deliveries.append(call)
+        return call
+
+    def withdraw(self, call: Call[P]) -> bool:
+        """Forget a delivery nobody waits for any more; False if it is already in flight."""
+        try:
+            self._deliveries.remove(call)
+        except ValueError:
+            return False
+        return True
+
+    # -- dispatch ----------------------------------------------------------------------
+
+    def next_call(self) -> Call[P] | None:
+        """The call to send now, if pacing allows one; it counts as in flight."""
+        now = self._clock()
+        if now < self._hold_all_until:
+            return None
+        self._refill(now)
+        if self._tokens < 1.0 - _EPSILON:
+            return None
+        call = self._take_delivery(now) or self._take_edit(now)
+        if call is None:
+            return None
+        self._tokens = max(0.0, self._tokens - 1.0)
+        self._busy_chats.add(call.chat_id)
+        self._chat_free_at[call.chat_id] = now + self._pacing.per_chat_interval
+        if call.priority is Priority.EDIT and call.key is not None:
+            self._shown[call.key] = call.text
+        return call
+
+    def next_wakeup(self) -> float | None:
+        """When a pending call may become sendable; None if only a completion can help."""
+        ready = [self._ready_at(c) for c in self._pending() if c.chat_id not in self._busy_chats]
+        if not ready:
+            return None
+        at = max(min(ready), self._hold_all_until)
+        if self._tokens < 1.0 - _EPSILON:
+            at = max(at, self._refilled_at + (1.0 - self._tokens) / self._rate)
+        return at
+
+    def pending(self, priority: Priority) -> int:
+        return len(self._deliveries) if priority is Priority.DELIVERY else len(self._edits)
+
+    # -- results -----------------------------------------------------------------------
+
+    def complete(self, call: Call[P], result: CallResult) -> Settled | None:
+        """Apply a call's result; None means it was queued again and will be retried."""
+        now = self._clock()
+        self._busy_chats.discard(call.chat_id)
+        self._prune_chats(now)
+        match result:
+            case Accepted():
+                return Settled(Settlement.ACCEPTED)
+            case Gone():
+                if call.key is not None:
+                    self._stages[call.key] = Stage.DONE
+                    self._edits.pop(call.key, None)
+                    self._shown.pop(call.key, None)
+                return Settled(Settlement.GONE)
+            case Rejected(reason=reason):
+                self._forget_shown(call)
+                return Settled(Settlement.REJECTED, reason)
+            case RetryAfter(seconds=seconds):
+                self._hold_chat(call.chat_id, now, seconds)
+                return self._requeue(call)
+            case Transient(reason=reason):
+                if call.attempt >= self._pacing.network_attempts:
+                    self._forget_shown(call)
+                    return Settled(Settlement.GAVE_UP, reason)
+                call.not_before = now + self._backoff(call.attempt)
+                call.attempt += 1
+                return self._requeue(call)
+
+    # -- internals ---------------------------------------------------------------------
+
+    @property
+    def _rate(self) -> float:
+        return self._pacing.max_calls_per_second
+
+    def _new_id(self) -> int:
+        self._next_id += 1
+        return self._next_id
+
+    def _refill(self, now: float) -> None:
+        elapsed = max(0.0, now - self._refilled_at)
+        self._tokens = min(self._burst, self._tokens + elapsed * self._rate)
+        self._refilled_at = now
+
+    def _ready_at(self, call: Call[P]) -> float:
+        return max(call.not_before, self._chat_free_at.get(call.chat_id, 0.0))
+
+    def _sendable(self, call: Call[P], now: float) -> bool:
+        return call.chat_id not in self._busy_chats and self._ready_at(call) <= now + _EPSILON
+
+    def _pending(self) -> list[Call[P]]:
+        return [*self._deliveries, *self._edits.values()]
+
+    def _take_delivery(self, now: float) -> Call[P] | None:
+        for call in self._deliveries:
+            if self._sendable(call, now):
+                self._deliveries.remove(call)
+                return call
+        return None
+
+    def _take_edit(self, now: float) -> Call[P] | None:
+        for key, call in self._edits.items():
+            if self._sendable(call, now):
+                del self._edits[key]
+                return call
+        return None
+
+    def _hold_chat(self, chat_id: int, now: float, seconds: float) -> None:
+        until = now + seconds
+        self._chat_free_at[chat_id] = max(until, self._chat_free_at.get(chat_id, 0.0))
+        self._recent_429.append((now, chat_id))
+        while self._recent_429 and self._recent_429[0][0] < now - self._pacing.flood_window:
+            self._recent_429.popleft()
+        if len({chat for _, chat in self._recent_429}) >= self._pacing.flood_chats:
+            self._hold_all_until = max(self._hold_all_until, until)
+
+    def _requeue(self, call: Call[P]) -> Settled | None:
+        if call.priority is Priority.DELIVERY:
+            self._deliveries.appendleft(call)  # first in line again: it was first before
+            return None
+        key = call.key
+        assert key is not None
+        self._shown.pop(key, None)
+        stage = self._stages.get(key)
+        if key in self._edits or (stage is not None and stage.final):
+            return Settled(Settlement.SUPERSEDED)
+        self._edits[key] = call
+        self._edits.move_to_end(key, last=False)
+        return None
+
+    def _forget_shown(self, call: Call[P]) -> None:
+        if call.priority is Priority.EDIT and call.key is not None:
+            self._shown.pop(call.key, None)
+
+    def _backoff(self, attempt: int) -> float:
+        initial, cap = self._pacing.backoff_initial, self._pacing.backoff_max
+        return float(min(initial * 2 ** (attempt - 1), cap))
+
+    def _prune_chats(self, now: float) -> None:
+        # Chats whose interval has passed need no entry; keeps the map as small as the
+        # set of recently active chats.
+        if len(self._chat_free_at) > 4096:
+            self._chat_free_at = {c: t for c, t in self._chat_free_at.items() if t > now}

@@ -1,0 +1,97 @@
+"""Everything the notifier says in Telegram (pure): status lines, the caption, failures.
+
+Failure texts are fixed per error code: an event's `detail` never reaches a user, so no
+URL, key or stack trace can leak through them.
+"""
+
+from __future__ import annotations
+
+from easel.events import ErrorCode
+
+CAPTION_LIMIT = 1024  # Telegram counts UTF-16 code units, after entity parsing
+ELLIPSIS = "…"
+
+
+def queued(model: str, position: int) -> str:
+    return f"⏳ In {model} queue: position {position}"
+
+
+def generating(model: str) -> str:
+    return f"🖼️ Generating with {model}…"
+
+
+def sending() -> str:
+    return "📤 Sending…"
+
+
+def expired(model: str) -> str:
+    return (
+        f"⌛ Your {model} image was ready, but it expired before it could be sent. "
+        "Please send your request again."
+    )
+
+
+def caption(model: str, prompt: str) -> str:
+    """The photo caption, cut to Telegram's limit with an ellipsis when too long."""
+    head = f"🎨 Image generated with {model}\n\nEnhanced prompt:\n"
+    full = head + prompt
+    if utf16_len(full) <= CAPTION_LIMIT:
+        return full
+    budget = CAPTION_LIMIT - utf16_len(head) - utf16_len(ELLIPSIS)
+    return head + _cut(prompt, budget).rstrip() + ELLIPSIS
+
+
+def failure(model: str, code: ErrorCode) -> str:
+    return _FAILURES.get(code, _FAILURES[ErrorCode.INTERNAL]).format(model=model)
+
+
+def utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _cut(text: str, units: int) -> str:
+    """The longest prefix of `text` within `units` UTF-16 code units.
+
+    Cuts between code points, so a surrogate pair is never split; a trailing zero-width
+    joiner or variation selector would leave a half-built emoji, so it goes too.
+    """
+    used = 0
+    for index, char in enumerate(text):
+        used += 2 if ord(char) > 0xFFFF else 1
+        if used > units:
+            return text[:index].rstrip("\u200d\ufe0f")
+    return text
+
+
+_FAILURES: dict[ErrorCode, str] = {
+    ErrorCode.AUTH: (
+        "🔧 The {model} service rejected our credentials. "
+        "The team has been alerted; please try another model."
+    ),
+    ErrorCode.RATE_LIMITED: (
+        "🚦 The {model} service is busy right now and asked us to slow down. "
+        "Please try again in a few minutes."
+    ),
+    ErrorCode.MODERATED: (
+        "🚫 Sorry, your prompt was rejected by the model's safety filter. "
+        "Please rephrase it and try again."
+    ),
+    ErrorCode.TIMEOUT: (
+        "⏱️ {model} took too long to create your image. Please try again in a moment."
+    ),
+    ErrorCode.BACKEND_UNAVAILABLE: (
+        "🔌 The {model} service is unavailable right now. "
+        "Please try again later or try another model."
+    ),
+    ErrorCode.INVALID_IMAGE: ("🧩 {model} returned an image we could not use. Please try again."),
+    ErrorCode.BAD_REQUEST: (
+        "✏️ {model} could not work with this prompt. Please rephrase it and try again."
+    ),
+    ErrorCode.UNKNOWN_MODEL: (
+        "❓ The model {model} is not available. Please choose another model."
+    ),
+    ErrorCode.INTERNAL: (
+        "⚠️ Something went wrong on our side while creating your image. "
+        "The team has been alerted; please try again."
+    ),
+}
