@@ -121,7 +121,28 @@ def test_delivery_goes_before_an_edit_of_the_same_chat() -> None:
     scheduler.deliver(1, "photo")
     sent = run_until_idle(scheduler, clock)
     assert [c.payload or c.text for _, c in sent] == ["photo", "📤 Sending…"]
-    assert sent[1][0] - sent[0][0] >= 1.0
+
+
+def test_a_chat_gets_a_short_burst_then_one_call_per_interval() -> None:
+    scheduler, clock = make(Pacing(per_chat_interval=1.0, per_chat_burst=3))
+    for n in range(5):
+        scheduler.deliver(1, f"photo {n}")
+    sent = run_until_idle(scheduler, clock)
+    offsets = [round(at - sent[0][0], 6) for at, _ in sent]
+    assert offsets == [0.0, 0.0, 0.0, 3.0, 3.0]  # three at once, then the window must pass
+
+
+def test_deletions_do_not_count_against_a_chats_limit() -> None:
+    scheduler, clock = make(Pacing(per_chat_interval=1.0, per_chat_burst=1))
+    scheduler.deliver(1, "photo")
+    scheduler.deliver(1, "delete", message_id=10, per_chat_limited=False)
+    scheduler.deliver(1, "next photo")
+    sent = run_until_idle(scheduler, clock)
+    assert [(at - sent[0][0], c.payload) for at, c in sent] == [
+        (0.0, "photo"),
+        (0.0, "delete"),
+        (1.0, "next photo"),
+    ]
 
 
 def test_delivery_for_a_message_drops_its_pending_edit_and_later_lower_stages() -> None:
@@ -133,8 +154,8 @@ def test_delivery_for_a_message_drops_its_pending_edit_and_later_lower_stages() 
     assert [c.payload for _, c in sent] == ["delete"]
 
 
-def test_hundred_chats_get_at_most_one_call_per_chat_per_interval() -> None:
-    pacing = Pacing(max_calls_per_second=25, per_chat_interval=1.0)
+def test_hundred_chats_stay_within_the_per_chat_window() -> None:
+    pacing = Pacing(max_calls_per_second=25, per_chat_interval=1.0, per_chat_burst=3)
     scheduler, clock = make(pacing)
     sent: list[tuple[float, Call[str]]] = []
     start = clock.now
@@ -157,8 +178,8 @@ def test_hundred_chats_get_at_most_one_call_per_chat_per_interval() -> None:
     per_chat: dict[int, list[float]] = defaultdict(list)
     for at, call in sent:
         per_chat[call.chat_id].append(at)
-    for times in per_chat.values():
-        assert all(b - a >= 1.0 for a, b in itertools.pairwise(times))
+    for times in per_chat.values():  # never a 4th call within 3 s of the 1st
+        assert all(d - a >= 3.0 for a, d in zip(times, times[3:], strict=False))
     times = sorted(at for at, _ in sent)
     for i, at in enumerate(times):
         in_window = sum(1 for t in times[i:] if t < at + 1.0)

@@ -16,7 +16,7 @@ import structlog
 
 from . import metrics
 from .scheduler import Call, Pacing, Priority, Scheduler, Settled, Settlement, Stage
-from .telegram import EditText, Request, TelegramClient
+from .telegram import DeleteMessage, EditText, Request, TelegramClient
 
 log = structlog.get_logger("easel.notifier")
 
@@ -42,7 +42,15 @@ class Outbox:
         `message_id`/`stage` name the status message it concerns: its pending edit is
         dropped and later edits of a lower stage are ignored.
         """
-        call = self._scheduler.deliver(request.chat_id, request, message_id=message_id, stage=stage)
+        call = self._scheduler.deliver(
+            request.chat_id,
+            request,
+            message_id=message_id,
+            stage=stage,
+            # Deleting a message sends nothing to the chat; Telegram's per-chat limit is
+            # about messages sent.
+            per_chat_limited=not isinstance(request, DeleteMessage),
+        )
         waiter: asyncio.Future[Settled] = asyncio.get_running_loop().create_future()
         self._waiters[call.id] = waiter
         self._wake.set()

@@ -10,8 +10,10 @@ Rules:
   equal to what the message already shows is not sent, an update whose stage is lower
   than the message's stage is dropped (events arrive out of order), and a delivery for a
   message drops its pending edit;
-- pacing: a global token bucket, a minimum interval per chat and one call in flight per
-  chat (which also keeps a chat's calls in order);
+- pacing: a global token bucket; per chat, at most `per_chat_burst` calls in any window of
+  `per_chat_burst × per_chat_interval` (about one a second, short bursts allowed, as
+  Telegram allows), not counting deletions; and one call in flight per chat (which also
+  keeps a chat's calls in order);
 - a 429 holds the chat for `retry_after`, and everything when several chats get one
   together (a global flood), then the same call is retried; network errors are retried
   with bounded exponential backoff.
@@ -57,6 +59,9 @@ class Priority(StrEnum):
 class Pacing:
     max_calls_per_second: float = 25.0
     per_chat_interval: float = 1.0
+    # "📤 Sending…", the photo and the status delete go out together instead of a second
+    # apart each; the average stays at one call per interval.
+    per_chat_burst: int = 3
     # A bucket of a fifth of a second's calls: no window of one second sees more than
     # 1.2 × the rate, which stays under Telegram's ~30/s at the default 25/s.
     burst_seconds: float = 0.2
@@ -125,6 +130,7 @@ class Call(Generic[P]):
     payload: P | None = None
     attempt: int = 1
     not_before: float = 0.0
+    per_chat_limited: bool = True
 
     @property
     def key(self) -> MessageKey | None:
@@ -159,7 +165,8 @@ class Scheduler(Generic[P]):
         self._tokens = self._burst
         self._refilled_at = clock()
         self._hold_all_until = 0.0
-        self._chat_free_at: dict[int, float] = {}
+        self._chat_held_until: dict[int, float] = {}
+        self._chat_sent: dict[int, deque[float]] = {}
         self._busy_chats: set[int] = set()
         self._recent_429: deque[tuple[float, int]] = deque()
         self._deliveries: deque[Call[P]] = deque()
@@ -193,9 +200,17 @@ class Scheduler(Generic[P]):
         *,
         message_id: int | None = None,
         stage: Stage | None = None,
+        per_chat_limited: bool = True,
     ) -> Call[P]:
         """Queue a delivery; if it concerns a message, its pending edit is obsolete."""
-        call = Call(self._new_id(), Priority.DELIVERY, chat_id, message_id, payload=payload)
+        call = Call(
+            self._new_id(),
+            Priority.DELIVERY,
+            chat_id,
+            message_id,
+            payload=payload,
+            per_chat_limited=per_chat_limited,
+        )
         if call.key is not None:
             self._edits.pop(call.key, None)
             if stage is not None:
@@ -226,7 +241,11 @@ class Scheduler(Generic[P]):
             return None
         self._tokens = max(0.0, self._tokens - 1.0)
         self._busy_chats.add(call.chat_id)
-        self._chat_free_at[call.chat_id] = now + self._pacing.per_chat_interval
+        if call.per_chat_limited:
+            sent = self._chat_sent.setdefault(
+                call.chat_id, deque(maxlen=self._pacing.per_chat_burst)
+            )
+            sent.append(now)
         if call.priority is Priority.EDIT and call.key is not None:
             self._shown[call.key] = call.text
         return call
@@ -289,8 +308,16 @@ class Scheduler(Generic[P]):
         self._tokens = min(self._burst, self._tokens + elapsed * self._rate)
         self._refilled_at = now
 
+    @property
+    def _chat_window(self) -> float:
+        return self._pacing.per_chat_burst * self._pacing.per_chat_interval
+
     def _ready_at(self, call: Call[P]) -> float:
-        return max(call.not_before, self._chat_free_at.get(call.chat_id, 0.0))
+        at = max(call.not_before, self._chat_held_until.get(call.chat_id, 0.0))
+        sent = self._chat_sent.get(call.chat_id)
+        if call.per_chat_limited and sent and len(sent) == sent.maxlen:
+            at = max(at, sent[0] + self._chat_window)  # the oldest of the burst must age out
+        return at
 
     def _sendable(self, call: Call[P], now: float) -> bool:
         return call.chat_id not in self._busy_chats and self._ready_at(call) <= now + _EPSILON
@@ -314,7 +341,7 @@ class Scheduler(Generic[P]):
 
     def _hold_chat(self, chat_id: int, now: float, seconds: float) -> None:
         until = now + seconds
-        self._chat_free_at[chat_id] = max(until, self._chat_free_at.get(chat_id, 0.0))
+        self._chat_held_until[chat_id] = max(until, self._chat_held_until.get(chat_id, 0.0))
         self._recent_429.append((now, chat_id))
         while self._recent_429 and self._recent_429[0][0] < now - self._pacing.flood_window:
             self._recent_429.popleft()
@@ -344,7 +371,10 @@ class Scheduler(Generic[P]):
         return float(min(initial * 2 ** (attempt - 1), cap))
 
     def _prune_chats(self, now: float) -> None:
-        # Chats whose interval has passed need no entry; keeps the map as small as the
-        # set of recently active chats.
-        if len(self._chat_free_at) > 4096:
-            self._chat_free_at = {c: t for c, t in self._chat_free_at.items() if t > now}
+        # Chats whose window and hold have passed need no entry; keeps the maps as small as
+        # the set of recently active chats.
+        if len(self._chat_sent) > 4096:
+            since = now - self._chat_window
+            self._chat_sent = {c: t for c, t in self._chat_sent.items() if t[-1] > since}
+        if len(self._chat_held_until) > 4096:
+            self._chat_held_until = {c: t for c, t in self._chat_held_until.items() if t > now}
