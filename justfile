@@ -13,12 +13,13 @@ setup:
     #!/usr/bin/env bash
     set -euo pipefail
     stamp={{venv}}/.easel-setup
-    inputs="justfile requirements.lock shared/pyproject.toml services/*/pyproject.toml"
+    inputs="justfile requirements.lock shared/pyproject.toml services/*/pyproject.toml deploy/install-promtool.sh"
     if [ -f "$stamp" ] && [ -z "$(find $inputs -newer "$stamp")" ]; then exit 0; fi
     [ -x {{py}} ] || python3 -m venv {{venv}}
     [ -x {{venv}}/bin/uv ] || {{py}} -m pip install -q --disable-pip-version-check uv==0.13.8
     {{venv}}/bin/uv pip install -q --python {{py}} --require-hashes -r requirements.lock
     {{venv}}/bin/uv pip install -q --python {{py}} --no-deps {{packages}}
+    bash deploy/install-promtool.sh || echo "setup: no promtool; the rule checks will be reported as skipped"
     touch "$stamp"
 
 # Re-pin third-party dependencies from requirements.in.
