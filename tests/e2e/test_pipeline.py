@@ -145,6 +145,19 @@ def test_generator_killed_mid_job_still_delivers_exactly_once(system: EaselSyste
     assert len(system.telegram.photos(chat)) == 1
 
 
+def test_generator_sigterm_mid_job_finishes_it_and_exits_cleanly(system: EaselSystem) -> None:
+    chat = new_chat()
+    system.flux.script([Behaviour(delay=2.0)])
+    system.telegram.send_user_message(chat, "/image=flux=a graceful stop")
+    system.flux.wait_for(lambda: any("graceful stop" in p for p in system.flux.prompts), timeout=30)
+    assert system["generator"].terminate(timeout=40) == 0  # within the pod's grace period
+    system["generator"].start()
+    system["generator"].wait_ready()
+    system.telegram.wait_for(lambda: len(system.telegram.photos(chat)) == 1, timeout=60)
+    # Finished during the grace period, so never handed to the next process.
+    assert sum("graceful stop" in p for p in system.flux.prompts) == 1
+
+
 def test_burst_of_40_from_20_chats_under_flood_limits(system: EaselSystem) -> None:
     chats = [new_chat() for _ in range(20)]
     system.telegram.set_flood_limits(True)

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
+import nats.errors
 import structlog
 from nats.aio.client import Client
 from nats.js import JetStreamContext
@@ -38,6 +39,11 @@ class Runtime(Generic[S]):
     async def readiness(self) -> str | None:
         if not self.nc.is_connected:
             return "not connected to NATS"
+        try:
+            for stream in bus.topology(self.settings, self.registry).streams:
+                await self.js.stream_info(str(stream.name))
+        except nats.errors.Error as error:
+            return f"JetStream not ready: {error!r}"
         for check in self.ready_checks:
             if reason := await check():
                 return reason

@@ -128,6 +128,7 @@ class ResultHandler:
         await self._record(event.job_id)
         elapsed = (datetime.now(UTC) - event.job.requested_at).total_seconds()
         metrics.END_TO_END.labels(event.model).observe(max(elapsed, 0.0))
+        metrics.QUEUE_WAIT.labels(event.model).observe(event.queued_seconds)
         metrics.DELIVERIES.labels(event.model, "delivered").inc()
         log.info("notifier.photo_delivered", attempt=delivery.attempt, seconds=round(elapsed, 3))
         await self._finish(event, requester)

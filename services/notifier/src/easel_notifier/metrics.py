@@ -15,6 +15,12 @@ END_TO_END = Histogram(
     ["model"],
     buckets=(1, 2, 5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600, 900, 1200, 1800),
 )
+QUEUE_WAIT = Histogram(
+    "easel_notifier_queue_wait_seconds",
+    "Time a delivered job waited in its model's queue for a backend slot.",
+    ["model"],
+    buckets=(0.01, 0.1, 0.5, 1, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600),
+)
 TELEGRAM_CALLS = Counter(
     "easel_notifier_telegram_calls_total", "Bot API calls made, by method.", ["method"]
 )
