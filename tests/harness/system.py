@@ -45,6 +45,14 @@ class EaselSystem:
         self.services: dict[str, ServiceProcess] = {}
 
     def start(self, services: tuple[str, ...] = SERVICES) -> Self:
+        """Start everything; if any part fails, stop what already started, then raise."""
+        try:
+            return self._start(services)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self, services: tuple[str, ...]) -> Self:
         self.nats.start()
         env = child_env(
             NATS_URL=self.nats.url,
