@@ -45,6 +45,10 @@ unit: setup
 demo *args: setup
     {{py}} tests/tools/demo.py {{args}}
 
+# `just demo`'s system plus a Prometheus server scraping it, until Ctrl-C (`--once`: one run).
+observe *args: setup
+    {{py}} tests/tools/observe.py {{args}}
+
 fmt: setup
     {{venv}}/bin/ruff format .
     {{venv}}/bin/ruff check --fix .

@@ -39,8 +39,6 @@ MONITORING = DEPLOY / "monitoring"
 SERVICES = ("gateway", "enhancer", "generator", "notifier")
 K8S_VERSION = "1.30"
 SECRET_KEYS = {"TELEGRAM_BOT_TOKEN", "WEBHOOK_SECRET", "SDXL_API_KEY", "LLM_API_KEY"}
-# Announced to the gateway's engineers (webhook mode) but not in its Settings yet.
-PENDING_SETTINGS = {"GATEWAY_MODE", "WEBHOOK_URL", "WEBHOOK_SECRET"}
 ALERTS = {
     "EaselBacklogTooOld",
     "EaselHighFailureRatio",
@@ -386,9 +384,24 @@ def test_overlay_references_resolve(overlay: list[Obj]) -> None:
     for scaled in find(overlay, "ScaledObject"):
         assert ("Deployment", scaled["spec"]["scaleTargetRef"]["name"]) in names
     (rule,) = one(overlay, "Ingress", "easel-gateway")["spec"]["rules"]
-    backend = rule["http"]["paths"][0]["backend"]["service"]
-    assert backend == {"name": "easel-gateway", "port": {"name": "http"}}
-    assert rule["host"] in _config(overlay)["WEBHOOK_URL"]
+    (path,) = rule["http"]["paths"]
+    assert path["backend"]["service"] == {"name": "easel-gateway", "port": {"name": "http"}}
+    # Telegram POSTs to WEBHOOK_URL + WEBHOOK_PATH, which must be the path routed here.
+    settings = _gateway_settings(overlay)
+    assert settings.webhook_endpoint == f"https://{rule['host']}{path['path']}"
+    assert ports["http"] == settings.webhook_port
+
+
+def _gateway_settings(objs: list[Obj]) -> Any:
+    """The gateway's Settings from what the manifests give it (secrets as placeholders)."""
+    from easel_gateway.settings import Settings
+
+    env = dict(_config(objs))
+    for name, entry in env_of(deployment(objs, "gateway")).items():
+        env[name] = entry.get("value", "placeholder-secret")
+    env["TELEGRAM_BOT_TOKEN"] = "123:abc"  # the example's own is refused, on purpose
+    fields = {name.lower(): value for name, value in env.items()}
+    return Settings(**{k: v for k, v in fields.items() if k in Settings.model_fields})
 
 
 def test_podmonitor_selects_every_component(base: list[Obj]) -> None:
@@ -454,6 +467,8 @@ def test_service_specifics(base: list[Obj]) -> None:
     assert env["WEBHOOK_SECRET"]["valueFrom"]["secretKeyRef"]["key"] == "WEBHOOK_SECRET"
     assert "WEBHOOK_URL" in _config(base)
     assert {p["name"]: p["containerPort"] for p in container(gateway)["ports"]}["http"] == 8080
+    settings = _gateway_settings(base)  # the base's env is a valid webhook-mode config
+    assert (settings.gateway_mode, settings.webhook_port) == ("webhook", 8080)
     assert one(base, "Service", "easel-gateway")["spec"]["ports"] == [
         {"name": "http", "port": 8080, "targetPort": "http"}
     ]
@@ -481,8 +496,9 @@ def test_overlay_specifics(overlay: list[Obj]) -> None:
     assert deployment(overlay, "notifier")["spec"]["replicas"] == 1
     config = _config(overlay)
     assert config["STREAM_REPLICAS"] == "3"
-    for key in ("FLUX_WORKER_URL", "SDXL_WORKER_URL", "WEBHOOK_URL"):
+    for key in ("FLUX_WORKER_URL", "SDXL_WORKER_URL"):
         assert re.fullmatch(r"https://[a-z0-9.-]+\.example\.com/\S+", config[key]), key
+    assert re.fullmatch(r"https://[a-z0-9.-]+\.example\.com", config["WEBHOOK_URL"])
     assert config["NATS_URL"] == "nats://nats.nats.svc.cluster.local:4222"  # base value kept
     secret = generated(overlay, "Secret", "easel-secrets")
     assert secret["data"].keys() == SECRET_KEYS
@@ -544,7 +560,7 @@ def _settings_names() -> set[str]:
     models = tomllib.loads((BASE / "models.toml").read_text())["models"]
     for name, spec in models.items():
         names |= {spec["url_env"], spec.get("api_key_env", ""), f"{name.upper()}_CAPACITY"}
-    return names | {"MODELS_FILE", "DEFAULT_MODEL"} | PENDING_SETTINGS
+    return names | {"MODELS_FILE", "DEFAULT_MODEL"}
 
 
 def readme_variables() -> set[str]:
@@ -1091,7 +1107,9 @@ def test_compose_file() -> None:
         env_union |= set(env)
     assert services["gateway"]["environment"]["GATEWAY_MODE"] == "polling"  # one poller only
     assert "deploy" not in services["gateway"], "polling allows exactly one gateway"
-    assert readme_variables() - env_union == set()
+    # Compose runs the one polling gateway: the webhook settings have nothing to do there.
+    webhook_only = {"WEBHOOK_URL", "WEBHOOK_SECRET", "WEBHOOK_PATH", "WEBHOOK_PORT"}
+    assert readme_variables() - webhook_only - env_union == set()
     assert env_union - _settings_names() == set()
     # Every ${VAR} the file reads is documented in .env.example.
     referenced = set(re.findall(r"\$\{([A-Z_]+)", (DEPLOY / "docker-compose.yml").read_text()))

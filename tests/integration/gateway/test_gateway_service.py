@@ -23,8 +23,8 @@ from easel.natsserver import NatsServer
 from easel.runtime import Runtime
 from easel.settings import load_registry
 from easel_gateway.__main__ import build
-from easel_gateway.polling import Poller, PollingFailed
 from easel_gateway.settings import Settings
+from easel_gateway.updates import GatewayFailed, UpdateSource
 from standins import DEFAULT_TOKEN, BotApiStandin, ChatMessage
 
 MODELS = load_registry(
@@ -40,7 +40,7 @@ def outcome_count(outcome: str) -> float:
 
 
 class Harness:
-    def __init__(self, telegram: BotApiStandin, js: JetStreamContext, poller: Poller) -> None:
+    def __init__(self, telegram: BotApiStandin, js: JetStreamContext, poller: UpdateSource) -> None:
         self.telegram = telegram
         self.js = js
         self.poller = poller
@@ -314,7 +314,7 @@ async def test_a_token_telegram_refuses_stops_the_gateway(
     )
     await bus.provision(js, config, MODELS)
     poller = await build(Runtime(config, MODELS, nc, js, asyncio.Event()))
-    with pytest.raises(PollingFailed, match="Unauthorized"):
+    with pytest.raises(GatewayFailed, match="Unauthorized"):
         await asyncio.wait_for(poller.run(asyncio.Event()), timeout=15)
     assert telegram.responses[("getMe", 401)] == 1
     assert await poller.readiness() == "not polling Telegram"

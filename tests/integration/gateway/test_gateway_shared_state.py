@@ -14,7 +14,7 @@ from nats.js import JetStreamContext
 from easel import bus
 from easel.natsserver import NatsServer
 from easel.settings import EaselSettings, load_registry
-from easel_gateway.kv import JobClaims, RateLimiter
+from easel_gateway.kv import ClaimLost, HeldClaim, JobClaims, RateLimiter
 
 MODELS = load_registry({"FLUX_WORKER_URL": "http://127.0.0.1:9/generate"})
 
@@ -82,14 +82,102 @@ async def test_the_window_slides_and_users_are_independent(
     assert not (await b.acquire(7)).allowed  # the slot that opened is taken again
 
 
+async def claim_stores(
+    js: JetStreamContext, other_js: JetStreamContext, stale_after: float = 30.0, **clocks: FakeClock
+) -> tuple[JobClaims, JobClaims]:
+    """Two replicas' views of the claims bucket; `a`/`b` clocks are optional."""
+    return (
+        JobClaims(
+            await js.key_value(bus.JOB_CLAIMS_BUCKET),
+            stale_after=stale_after,
+            **_clock(clocks, "a"),
+        ),
+        JobClaims(
+            await other_js.key_value(bus.JOB_CLAIMS_BUCKET),
+            stale_after=stale_after,
+            **_clock(clocks, "b"),
+        ),
+    )
+
+
+def _clock(clocks: dict[str, FakeClock], name: str) -> dict[str, FakeClock]:
+    return {"clock": clocks[name]} if name in clocks else {}
+
+
+async def race(stores: tuple[JobClaims, JobClaims], job: str) -> list[HeldClaim | None]:
+    """Eight concurrent claims, half through each replica; the one that gets the claim
+    settles it, as its request would, so the waiting duplicates can drop."""
+    contenders = [asyncio.create_task(claims.claim(job)) for claims in stores * 4]
+    done, _ = await asyncio.wait(contenders, timeout=10, return_when=asyncio.FIRST_COMPLETED)
+    [winner] = [task.result() for task in done]  # the others wait for it to settle
+    assert winner is not None
+    await stores[0].settle(winner)  # any replica's store can: it compares the revision
+    async with asyncio.timeout(10):  # far below stale_after: woken by the change itself
+        return await asyncio.gather(*contenders)
+
+
 async def test_a_job_is_claimed_once_across_replicas(
     js: JetStreamContext, other_js: JetStreamContext
 ) -> None:
-    a = JobClaims(await js.key_value(bus.JOB_CLAIMS_BUCKET))
-    b = JobClaims(await other_js.key_value(bus.JOB_CLAIMS_BUCKET))
-    results = await asyncio.gather(*(claims.claim("tg_1_1") for claims in (a, b) * 4))
-    assert sorted(results) == [False] * 7 + [True]
-    assert await a.claim("tg_1_2")  # a different message is a different job
+    a, b = await claim_stores(js, other_js)
+    results = await race((a, b), "tg_1_1")
+    [held] = [r for r in results if r is not None]
+    assert held.status_message_id is None
+    assert await a.claim("tg_1_2") is not None  # a different message is a different job
+
+
+async def test_duplicates_wait_for_the_holder_and_then_drop(
+    js: JetStreamContext, other_js: JetStreamContext
+) -> None:
+    a, b = await claim_stores(js, other_js)
+    held = await a.claim("tg_1_1")
+    assert held is not None
+    waiting = [asyncio.create_task(claims.claim("tg_1_1")) for claims in (a, b) * 3]
+    # While the holder may still die, a duplicate is neither a job nor dropped.
+    done, _ = await asyncio.wait(waiting, timeout=0.5)
+    assert done == set()
+    held = await a.record_status(held, 555)
+    await a.settle(held)
+    async with asyncio.timeout(5):  # far below stale_after: woken by the change itself
+        assert await asyncio.gather(*waiting) == [None] * 6
+
+
+async def test_a_claim_left_pending_is_taken_over_with_its_status_message(
+    js: JetStreamContext, other_js: JetStreamContext
+) -> None:
+    """A replica died between sending the status message and publishing."""
+    clock_a, clock_b = FakeClock(1_000.0), FakeClock(1_000.0)
+    a, b = await claim_stores(js, other_js, a=clock_a, b=clock_b)
+    held = await a.claim("tg_1_1")
+    assert held is not None
+    stalled = await a.record_status(held, 555)
+    clock_b.now = 1_030.0  # stale_after later, the update is delivered again
+    taken = await b.claim("tg_1_1")
+    assert taken is not None
+    assert taken.status_message_id == 555  # the message the user already sees
+    with pytest.raises(ClaimLost):  # the old holder, had it only stalled, stops
+        await a.settle(stalled)
+    await b.settle(taken)
+    assert await a.claim("tg_1_1") is None
+
+
+async def test_only_one_redelivery_takes_a_stale_claim_over(
+    js: JetStreamContext, other_js: JetStreamContext
+) -> None:
+    clock = FakeClock(1_000.0)
+    a, b = await claim_stores(js, other_js, a=clock, b=clock)
+    assert await a.claim("tg_1_1") is not None
+    clock.now = 2_000.0
+    results = await race((a, b), "tg_1_1")
+    assert sum(r is not None for r in results) == 1
+
+
+async def test_a_one_phase_claim_from_before_counts_as_settled(
+    js: JetStreamContext, other_js: JetStreamContext
+) -> None:
+    a, _ = await claim_stores(js, other_js)
+    await (await js.key_value(bus.JOB_CLAIMS_BUCKET)).put("tg_1_1", b"claimed")
+    assert await a.claim("tg_1_1") is None
 
 
 async def test_a_corrupt_window_is_treated_as_empty(

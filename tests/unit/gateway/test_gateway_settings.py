@@ -32,9 +32,70 @@ def test_a_malformed_token_is_one_clear_line_without_the_value(
     assert token not in line
 
 
-def test_webhook_mode_is_refused_until_it_exists(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_polling_is_the_default_and_needs_no_webhook_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:abc")
+    settings = Settings()
+    assert settings.gateway_mode == "polling"
+    assert settings.webhook_url is None
+    assert settings.webhook_secret is None
+    assert settings.claim_stale_seconds == 30
+
+
+def test_webhook_mode_without_url_and_secret_names_both(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:abc")
     monkeypatch.setenv("GATEWAY_MODE", "webhook")
     with pytest.raises(ValidationError) as caught:
         Settings()
-    assert describe_error(caught.value) == ["GATEWAY_MODE: Input should be 'polling'"]
+    assert describe_error(caught.value) == [
+        "WEBHOOK_URL: Value error, required when GATEWAY_MODE=webhook",
+        "WEBHOOK_SECRET: Value error, required when GATEWAY_MODE=webhook",
+    ]
+
+
+def test_webhook_mode_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:abc")
+    monkeypatch.setenv("GATEWAY_MODE", "webhook")
+    monkeypatch.setenv("WEBHOOK_URL", "https://easel.example.com/")
+    monkeypatch.setenv("WEBHOOK_SECRET", "s3cr3t_-TOKEN")
+    settings = Settings()
+    assert (settings.webhook_host, settings.webhook_port) == ("0.0.0.0", 8080)
+    assert settings.webhook_endpoint == "https://easel.example.com/telegram/webhook"
+    monkeypatch.setenv("WEBHOOK_PATH", "/hooks/tg")
+    assert Settings().webhook_endpoint == "https://easel.example.com/hooks/tg"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        (
+            "WEBHOOK_URL",
+            "https://easel.example.com/telegram/webhook",
+            "WEBHOOK_URL: Value error, give the public base URL;"
+            " WEBHOOK_PATH (/telegram/webhook) is appended to it",
+        ),
+        ("WEBHOOK_URL", "easel.example.com", "WEBHOOK_URL: String should match pattern"),
+        (
+            "WEBHOOK_SECRET",
+            "has spaces and ü",
+            "WEBHOOK_SECRET: Value error, 1-256 characters of A-Z, a-z, 0-9, _ and -",
+        ),
+        ("WEBHOOK_PATH", "telegram", "WEBHOOK_PATH: String should match pattern"),
+    ],
+    ids=["url-with-the-path", "url-without-scheme", "secret-alphabet", "path-without-slash"],
+)
+def test_bad_webhook_settings_are_one_clear_line(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, expected: str
+) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:abc")
+    monkeypatch.setenv("GATEWAY_MODE", "webhook")
+    monkeypatch.setenv("WEBHOOK_URL", "https://easel.example.com")
+    monkeypatch.setenv("WEBHOOK_SECRET", "secret")
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ValidationError) as caught:
+        Settings()
+    [line] = describe_error(caught.value)
+    assert line.startswith(expected)
+    if variable == "WEBHOOK_SECRET":
+        assert value not in line

@@ -28,7 +28,7 @@ async def serve(rt: Runtime[Settings]) -> None:
                     settings.llm_timeout_seconds,
                 )
             )
-        enhancer = Enhancer(rt.js, rt.registry, llm)
+        enhancer = Enhancer(rt.js, rt.registry, llm, settings.job_deadline_seconds)
         loop = bus.ConsumerLoop(
             rt.js,
             stream=bus.REQUESTS,
@@ -37,8 +37,10 @@ async def serve(rt: Runtime[Settings]) -> None:
             handler=enhancer.handle,
             workers=settings.enhancer_concurrency,
             heartbeat=HEARTBEAT_SECONDS,
+            give_up=enhancer.give_up,
         )
-        await loop.run(rt.stop)
+        async with bus.max_deliveries_watch(rt.nc, loop):
+            await loop.run(rt.stop)
 
 
 def main() -> None:

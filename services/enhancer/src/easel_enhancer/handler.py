@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
 
 import structlog
 from nats.js import JetStreamContext
@@ -21,17 +22,30 @@ UNUSABLE_ANSWER = "unusable_answer"
 
 
 class Enhancer:
-    def __init__(self, js: JetStreamContext, registry: ModelRegistry, llm: LlmClient | None):
+    def __init__(
+        self,
+        js: JetStreamContext,
+        registry: ModelRegistry,
+        llm: LlmClient | None,
+        deadline_seconds: float = 600.0,
+    ):
         self._js = js
         self._registry = registry
         self._llm = llm
+        self._deadline = timedelta(seconds=deadline_seconds)
 
     async def handle(self, event: ImageRequested, delivery: bus.Delivery) -> bus.Outcome:
         if self._registry.get(event.model) is None:
             # No generator consumes this model's queue: say so instead of waiting forever.
             log.warning("enhancer.unknown_model")
-            await bus.publish(self._js, _unknown_model(event))
-            return bus.ACK
+            detail = "this model is not configured"
+            await bus.publish(self._js, _failed(event, ErrorCode.UNKNOWN_MODEL, detail))
+            return bus.Term(bus.Reason.UNKNOWN_MODEL, detail)
+        if datetime.now(UTC) >= event.job.requested_at + self._deadline:
+            # Not worth an LLM call: the generator would refuse it for the same reason.
+            detail = f"not enhanced within {self._deadline.total_seconds():.0f} s of the request"
+            await bus.publish(self._js, _failed(event, ErrorCode.TIMEOUT, detail))
+            return bus.Term(bus.Reason.DEADLINE, detail)
         original = event.job.original_prompt
         prompt, fallback_reason = await self._enhance(original)
         if fallback_reason is None:
@@ -52,6 +66,11 @@ class Enhancer:
         await bus.publish(self._js, enhanced)
         return bus.ACK
 
+    async def give_up(self, event: ImageRequested, delivery: bus.Delivery) -> None:
+        """The consume loop's hook once no delivery is left: the user hears it failed."""
+        detail = f"processing failed on all {delivery.attempt} deliveries"
+        await bus.publish(self._js, _failed(event, ErrorCode.INTERNAL, detail))
+
     async def _enhance(self, original: str) -> tuple[str, str | None]:
         """The prompt to render and, when it is the original, why."""
         if self._llm is None:
@@ -69,13 +88,13 @@ class Enhancer:
         return cleaned, None
 
 
-def _unknown_model(event: ImageRequested) -> ImageFailed:
+def _failed(event: ImageRequested, code: ErrorCode, detail: str) -> ImageFailed:
     return ImageFailed(
         job_id=event.job_id,
         model=event.model,
         job=event.job,
-        error_code=ErrorCode.UNKNOWN_MODEL,
+        error_code=code,
         retried=False,
         attempts=0,
-        detail="this model is not configured",
+        detail=detail,
     )

@@ -2,30 +2,107 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
+import structlog
 from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
 from nats.js.kv import KeyValue
 
-from easel_gateway import ratelimit
+from easel_gateway import claims, ratelimit
 from easel_gateway.jobs import rate_limit_key
+from easel_gateway.metrics import CLAIM_TAKEOVERS
+
+log = structlog.get_logger("easel.gateway")
 
 _CAS_ATTEMPTS = 50  # far above the concurrent requests one user can have in flight
 
 
+@dataclass(frozen=True)
+class HeldClaim:
+    """A claim this handler holds: its revision is what the next step compares against."""
+
+    job_id: str
+    revision: int
+    status_message_id: int | None  # already shown: by this handler or the one taken over
+
+
+class ClaimLost(Exception):
+    """Another handler took the claim over (this one stalled past `stale_after`)."""
+
+
 class JobClaims:
-    """One job per Telegram message: the first `claim` of a job id wins, for good."""
+    """One job per Telegram message, in two phases (see `easel_gateway.claims`)."""
 
-    def __init__(self, kv: KeyValue) -> None:
+    def __init__(
+        self, kv: KeyValue, *, stale_after: float, clock: Callable[[], float] = time.time
+    ) -> None:
         self._kv = kv
+        self.stale_after = stale_after
+        self._clock = clock
 
-    async def claim(self, job_id: str) -> bool:
+    async def claim(self, job_id: str) -> HeldClaim | None:
+        """Hold the job's claim, or None when it is settled already (a duplicate).
+
+        Waits while another handler holds a fresh claim: a duplicate delivered at the same
+        time must neither make a second job nor be dropped while the first could still die.
+        """
+        for _ in range(_CAS_ATTEMPTS):
+            now = self._clock()
+            try:
+                revision = await self._kv.create(job_id, claims.encode(claims.pending(now)))
+                return HeldClaim(job_id, revision, None)
+            except KeyWrongLastSequenceError:
+                pass
+            try:
+                entry = await self._kv.get(job_id)
+            except KeyNotFoundError:
+                continue  # deleted or expired in between: create again
+            match claims.judge(claims.decode(entry.value), now, self.stale_after):
+                case claims.Duplicate():
+                    return None
+                case claims.TakeOver(status_message_id=status):
+                    record = claims.encode(claims.pending(now, status))
+                    try:
+                        revision = await self._kv.update(job_id, record, last=entry.revision)
+                    except KeyWrongLastSequenceError:
+                        continue  # another redelivery took it first; look again
+                    CLAIM_TAKEOVERS.inc()
+                    log.warning("gateway.claim_taken_over", status_message_id=status)
+                    return HeldClaim(job_id, revision, status)
+                case claims.WaitUntil(deadline=deadline):
+                    await self._until_changed(job_id, entry.revision or 0, deadline - now)
+        raise AssertionError(f"claim of {job_id} changed hands {_CAS_ATTEMPTS} times")
+
+    async def record_status(self, held: HeldClaim, status_message_id: int) -> HeldClaim:
+        """Note the status message before publishing; raises ClaimLost if taken over."""
+        record = claims.pending(self._clock(), status_message_id)
+        return HeldClaim(held.job_id, await self._step(held, record), status_message_id)
+
+    async def settle(self, held: HeldClaim) -> None:
+        """The request is published or refused: every later delivery is a duplicate."""
+        await self._step(held, claims.done(self._clock()))
+
+    async def _step(self, held: HeldClaim, claim: claims.Claim) -> int:
         try:
-            await self._kv.create(job_id, b"claimed")
+            return await self._kv.update(held.job_id, claims.encode(claim), last=held.revision)
         except KeyWrongLastSequenceError:
-            return False
-        return True
+            raise ClaimLost(held.job_id) from None
+
+    async def _until_changed(self, job_id: str, revision: int, seconds: float) -> None:
+        """Return when the claim moves past `revision`, or after `seconds`."""
+        watcher = await self._kv.watch(job_id)
+        try:
+            async with asyncio.timeout(max(seconds, 0.0)):
+                async for entry in watcher:
+                    if entry is not None and entry.revision > revision:
+                        return
+        except TimeoutError:
+            return
+        finally:
+            await watcher.stop()  # type: ignore[no-untyped-call]  # unannotated in nats-py
 
 
 class RateLimiter:

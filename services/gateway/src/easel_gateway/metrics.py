@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 REQUEST_OUTCOMES = (
     "accepted",
@@ -13,6 +13,7 @@ REQUEST_OUTCOMES = (
     "rejected_duplicate",
     "failed_bus",  # NATS could not claim, rate-limit or publish: the user is told to retry
     "failed_telegram",  # the status message could not be sent, so nothing was queued
+    "handed_over",  # this handler stalled and a redelivery took its claim over
 )
 
 REQUESTS = Counter("easel_gateway_requests_total", "Image commands by outcome.", ["outcome"])
@@ -33,4 +34,16 @@ TELEGRAM_RETRIES = Counter(
     "easel_gateway_telegram_retries_total",
     "Bot API calls repeated after a 429 (flood control), by method.",
     ["method"],
+)
+CLAIM_TAKEOVERS = Counter(
+    "easel_gateway_claim_takeovers_total",
+    "Job claims taken over from a handler that went silent (a replica died mid-request).",
+)
+WEBHOOK_UNAUTHORIZED = Counter(
+    "easel_gateway_webhook_unauthorized_total",
+    "Webhook requests refused with 401: missing or wrong secret token.",
+)
+POLLING_LEASE_HELD = Gauge(
+    "easel_gateway_polling_lease_held",
+    "1 while this replica holds the polling lease (polling mode), else 0.",
 )

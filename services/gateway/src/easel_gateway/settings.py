@@ -1,25 +1,47 @@
-"""The gateway's environment: the bot token, where the Bot API is, the per-user rate limit."""
+"""The gateway's environment: the bot token, how updates arrive, the per-user rate limit."""
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from aiogram.utils.token import TokenValidationError, validate_token
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 
 from easel.settings import EaselSettings
+
+# What Telegram accepts as a webhook's secret_token: 1-256 characters of this alphabet.
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class Settings(EaselSettings):
     metrics_port: int = Field(default=9001, ge=0, le=65535)
 
     telegram_bot_token: SecretStr
-    # Only polling exists so far, which allows exactly one replica. Refusing "webhook" at
-    # start beats several replicas silently fighting over getUpdates (409 Conflict).
-    gateway_mode: Literal["polling"] = "polling"
+    # polling: no public URL needed, but one poller at a time (a lease in NATS KV picks it);
+    # webhook: Telegram POSTs updates, so any number of replicas can sit behind a Service.
+    gateway_mode: Literal["polling", "webhook"] = "polling"
     telegram_api_url: str = Field(default="https://api.telegram.org", pattern=r"^https?://")
     rate_limit_requests: int = Field(default=10, ge=1, le=10_000)
     rate_limit_window_seconds: float = Field(default=60, gt=0, le=86_400)
+    # A claim still "pending" this long after its last step belongs to a replica that died
+    # mid-request; the redelivered update takes it over. Far above a normal request (<1 s).
+    claim_stale_seconds: float = Field(default=30, gt=0, le=3_600)
+
+    webhook_host: str = "0.0.0.0"
+    webhook_port: int = Field(default=8080, ge=1, le=65535)
+    webhook_path: str = Field(default="/telegram/webhook", pattern=r"^/[A-Za-z0-9._~/-]*$")
+    # The public base URL (scheme and host, maybe a prefix); WEBHOOK_PATH is appended.
+    webhook_url: str | None = Field(
+        default=None, pattern=r"^https?://[^/?#\s]+(/[^?#\s]*)?$", validate_default=True
+    )
+    webhook_secret: SecretStr | None = Field(default=None, validate_default=True)
+
+    @property
+    def webhook_endpoint(self) -> str:
+        """The URL Telegram POSTs updates to."""
+        assert self.webhook_url is not None, "only in webhook mode"
+        return self.webhook_url.rstrip("/") + self.webhook_path
 
     @field_validator("telegram_bot_token")
     @classmethod
@@ -30,3 +52,27 @@ class Settings(EaselSettings):
         except TokenValidationError:
             raise ValueError("not a Telegram bot token (expected <bot id>:<secret>)") from None
         return token
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_base_url(cls, url: str | None, info: ValidationInfo) -> str | None:
+        if url is None:
+            if info.data.get("gateway_mode") == "webhook":
+                raise ValueError("required when GATEWAY_MODE=webhook")
+            return None
+        path = info.data.get("webhook_path") or ""
+        if path.rstrip("/") and url.rstrip("/").endswith(path.rstrip("/")):
+            # Appending would register …/telegram/webhook/telegram/webhook, which 404s.
+            raise ValueError(f"give the public base URL; WEBHOOK_PATH ({path}) is appended to it")
+        return url
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, secret: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if secret is None:
+            if info.data.get("gateway_mode") == "webhook":
+                raise ValueError("required when GATEWAY_MODE=webhook")
+            return None
+        if not _WEBHOOK_SECRET.fullmatch(secret.get_secret_value()):
+            raise ValueError("1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule)")
+        return secret

@@ -43,9 +43,10 @@ async def reply(message: Message, text: str) -> Message | None:
         return None
 
 
-async def edit(message: Message, text: str) -> None:
+async def edit(bot: Bot, chat_id: int, message_id: int, text: str) -> None:
+    """Change a message the bot sent; by id, as a taken-over request only knows that."""
     try:
-        await message.edit_text(text)
+        await bot.edit_message_text(text, chat_id=chat_id, message_id=message_id)
     except TelegramAPIError as error:
         log.warning("telegram.edit_failed", error=str(error))
 

@@ -1,4 +1,5 @@
-"""Composition root: per model, a backend client and a consume loop on its FIFO queue."""
+"""Composition root: per model, a backend client with its circuit breaker and a consume loop
+on its FIFO queue; the queue sampler and the sweep of unserved queues beside them."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from easel.events import PromptEnhanced
 from easel.runtime import Runtime, run
 
 from .backends import Backend
+from .breaker import Breaker
 from .jobs import Jobs
 from .queue_state import sample_queues
 from .settings import Settings
+from .unrouted import sweep_unrouted
 
 
 async def serve(rt: Runtime[Settings]) -> None:
@@ -28,28 +31,39 @@ async def serve(rt: Runtime[Settings]) -> None:
     rt.ready_checks.append(backends_ready)
     async with contextlib.AsyncExitStack() as stack:
         for spec in rt.registry.models:
-            backend = Backend(spec, settings.generator_retry_base_seconds)
+            breaker = Breaker(
+                spec.name,
+                threshold=settings.circuit_failure_threshold,
+                open_seconds=settings.circuit_open_seconds,
+            )
+            backend = Backend(spec, settings.generator_retry_base_seconds, breaker)
             backends[spec.name] = await stack.enter_async_context(backend)
-        # max_ack_pending = capacity on each durable (set by provisioning) is what keeps
-        # FIFO and capacity across replicas; `workers` only matches it locally.
-        loops = [
-            bus.ConsumerLoop(
+        loops = []
+        for backend in backends.values():
+            jobs = Jobs(rt.js, store, backend, settings.job_deadline_seconds)
+            # max_ack_pending = capacity on each durable (set by provisioning) is what keeps
+            # FIFO and capacity across replicas; `workers` only matches it locally.
+            loop = bus.ConsumerLoop(
                 rt.js,
                 stream=bus.PROMPTS,
                 durable=bus.generator_consumer(backend.spec.name),
                 decode=decode,
-                handler=Jobs(rt.js, store, backend).handle,
+                handler=jobs.handle,
                 workers=backend.spec.capacity,
                 heartbeat=settings.generator_ack_wait_seconds / 3,
+                give_up=jobs.give_up,
             )
-            for backend in backends.values()
-        ]
+            await stack.enter_async_context(bus.max_deliveries_watch(rt.nc, loop))
+            loops.append(loop)
         # A loop that crashes takes the others down with it: better a restart than a
         # process that silently stopped serving one model.
         async with asyncio.TaskGroup() as group:
             for loop in loops:
                 group.create_task(loop.run(rt.stop))
             group.create_task(sample_queues(rt.js, rt.registry, rt.stop))
+            group.create_task(
+                sweep_unrouted(rt.js, rt.registry, rt.stop, settings.job_deadline_seconds)
+            )
 
 
 def main() -> None:

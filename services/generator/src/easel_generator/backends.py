@@ -1,4 +1,5 @@
-"""HTTP to a model's image worker: one shared client per model, retries with backoff."""
+"""HTTP to a model's image worker: one shared client per model, retries with backoff, every
+attempt admitted by the model's circuit breaker."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from easel.events import ErrorCode
 from easel.settings import ModelSpec
 
 from . import core, metrics
+from .breaker import Breaker, Slot
 
 ATTEMPTS = 4  # the first one and 3 retries
 MAX_IMAGE_BYTES = 20 << 20
@@ -29,6 +31,13 @@ class Generated:
 @dataclass(frozen=True)
 class Failed:
     failure: core.Failure
+    attempts: int
+
+
+@dataclass(frozen=True)
+class Expired:
+    """The circuit stayed open until the job's deadline: no further attempt was made."""
+
     attempts: int
 
 
@@ -52,9 +61,13 @@ def _backoff(error: Exception) -> bool | float:
 
 
 class Backend:
-    def __init__(self, spec: ModelSpec, retry_base_seconds: float) -> None:
+    def __init__(
+        self, spec: ModelSpec, retry_base_seconds: float, breaker: Breaker | None = None
+    ) -> None:
         self.spec = spec
         self._retry_base = retry_base_seconds
+        # The settings' defaults; serve() passes the configured breaker.
+        self.breaker = breaker or Breaker(spec.name, threshold=5, open_seconds=60.0)
         self._client = httpx.AsyncClient(
             timeout=httpx.Timeout(120.0, connect=30.0),
             # Never fewer connections than the model's capacity, or jobs would queue
@@ -76,7 +89,11 @@ class Backend:
     ) -> None:
         await self._client.aclose()
 
-    async def generate(self, prompt: str) -> Generated | Failed:
+    async def generate(
+        self, prompt: str, until: float | None = None
+    ) -> Generated | Failed | Expired:
+        """The image, or why not. Waits for the circuit between attempts, up to `until`
+        (time.monotonic()), after which it gives up without another attempt."""
         attempts = 0
         try:
             async for attempt in stamina.retry_context(
@@ -89,10 +106,13 @@ class Backend:
                 wait_jitter=self._retry_base / 4,
             ):
                 with attempt:
-                    attempts = attempt.num
-                    if attempts > 1:
-                        metrics.BACKEND_RETRIES.labels(self.spec.name).inc()
-                    result = await self._attempt(prompt)
+                    async with self.breaker.slot(until) as slot:
+                        if slot is None:
+                            return Expired(attempts)
+                        attempts = attempt.num
+                        if attempts > 1:
+                            metrics.BACKEND_RETRIES.labels(self.spec.name).inc()
+                        result = await self._attempt(prompt, slot)
         except _RetryLater as last:
             return Failed(core.exhausted(last.verdict, attempts), attempts)
         if isinstance(result, core.Failure):
@@ -100,7 +120,7 @@ class Backend:
         data, content_type = result
         return Generated(data, content_type, attempts)
 
-    async def _attempt(self, prompt: str) -> tuple[bytes, str] | core.Failure:
+    async def _attempt(self, prompt: str, slot: Slot) -> tuple[bytes, str] | core.Failure:
         """One request: the image and its type, a final failure, or _RetryLater."""
         model = self.spec.name
         try:
@@ -112,9 +132,11 @@ class Backend:
             transient = core.classify_error(error)
             kind = "timeout" if transient.code == ErrorCode.TIMEOUT else "network"
             metrics.BACKEND_RESPONSES.labels(model, kind).inc()
+            await slot.record(ok=False)
             raise _RetryLater(transient) from None
         metrics.BACKEND_RESPONSES.labels(model, core.status_class(response.status_code)).inc()
         if ok and not complete:
+            await slot.record(ok=True)
             return core.too_large(MAX_IMAGE_BYTES)
         verdict = core.classify_response(
             response.status_code,
@@ -122,6 +144,7 @@ class Backend:
             response.headers.get("retry-after"),
             body,
         )
+        await slot.record(ok=not core.backend_down(verdict))
         match verdict:
             case core.Success(content_type=content_type):
                 return body, content_type

@@ -11,7 +11,7 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import httpx
 
@@ -80,6 +80,18 @@ def classify_error(error: httpx.RequestError) -> Retryable:
 
 def too_large(limit: int) -> Failure:
     return Failure(ErrorCode.INVALID_IMAGE, f"image larger than {limit // (1 << 20)} MiB")
+
+
+def backend_down(verdict: Verdict) -> bool:
+    """What the circuit breaker counts as a failure: no real answer from the backend.
+    A 429, a 4xx or a bad image still proves it is up."""
+    down = (ErrorCode.BACKEND_UNAVAILABLE, ErrorCode.TIMEOUT)
+    return isinstance(verdict, Retryable) and verdict.code in down
+
+
+def deadline(requested_at: datetime, limit_seconds: float) -> datetime:
+    """When a job that has not reached its backend is failed instead (JOB_DEADLINE_SECONDS)."""
+    return requested_at + timedelta(seconds=limit_seconds)
 
 
 def exhausted(last: Retryable, attempts: int) -> Failure:

@@ -1,10 +1,16 @@
-"""One `prompt.enhanced` job: started → backend → stored image → generated, or failed."""
+"""One `prompt.enhanced` job: started → backend → stored image → generated, or failed.
+
+A job past its deadline (JOB_DEADLINE_SECONDS from job.requested_at) is not sent to the
+backend: it fails as `timeout` (`backend_unavailable` while the model's circuit is open)
+and is dead-lettered (reason `deadline`); so is a job that waited for an open circuit until
+its deadline.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import structlog
 from nats.js import JetStreamContext
@@ -13,10 +19,17 @@ from nats.js.errors import ObjectNotFoundError
 from nats.js.object_store import ObjectStore
 
 from easel import bus
-from easel.events import ImageFailed, ImageGenerated, ImageStarted, PromptEnhanced, StoredImage
+from easel.events import (
+    ErrorCode,
+    ImageFailed,
+    ImageGenerated,
+    ImageStarted,
+    PromptEnhanced,
+    StoredImage,
+)
 
 from . import core, metrics
-from .backends import Backend, Failed, Generated
+from .backends import Backend, Expired, Failed, Generated
 
 log = structlog.get_logger("easel_generator")
 
@@ -27,35 +40,51 @@ _GENERATION_SECONDS = "Easel-Generation-Seconds"
 
 
 class Jobs:
-    def __init__(self, js: JetStreamContext, store: ObjectStore, backend: Backend) -> None:
+    def __init__(
+        self,
+        js: JetStreamContext,
+        store: ObjectStore,
+        backend: Backend,
+        deadline_seconds: float = 600.0,
+    ) -> None:
         self._js = js
         self._store = store
         self._backend = backend
         self._model = backend.spec.name
+        self._deadline_seconds = deadline_seconds
         # Series that exist from the start read 0, not "no data", on a fresh replica.
         metrics.IN_FLIGHT.labels(self._model)
         metrics.BACKEND_RETRIES.labels(self._model)
 
     async def handle(self, event: PromptEnhanced, delivery: bus.Delivery) -> bus.Outcome:
-        if event.model != self._model:
-            return bus.Term(f"a {event.model!r} job on the {self._model!r} queue")
+        # (The consume loop has checked that the event's model is this queue's.)
         started_at = datetime.now(UTC)
         queued = core.queued_seconds(event.occurred_at, started_at)
+        stored = await self._already_stored(event.job_id) if delivery.attempt > 1 else None
+        deadline = core.deadline(event.job.requested_at, self._deadline_seconds)
+        if stored is None and started_at >= deadline:
+            detail = f"not started within {self._deadline_seconds:.0f} s of the request"
+            # Tell the user the truth: waiting longer would not have helped a dead backend.
+            down = self._backend.breaker.down
+            code = ErrorCode.BACKEND_UNAVAILABLE if down else ErrorCode.TIMEOUT
+            await self._fail(event, Failed(core.Failure(code, detail), 0))
+            return bus.Term(bus.Reason.DEADLINE, detail)
         await bus.publish(
             self._js,
             ImageStarted(
                 job_id=event.job_id, model=event.model, job=event.job, attempt=delivery.attempt
             ),
         )
-        if delivery.attempt > 1 and (stored := await self._already_stored(event.job_id)):
+        if stored is not None:
             image, generation_seconds = stored
             log.info("generator.image_already_stored", attempt=delivery.attempt)
             await self._announce(event, image, queued, generation_seconds)
             return bus.ACK
         log.info("generator.job_started", attempt=delivery.attempt, queued_seconds=queued)
+        until = time.monotonic() + (deadline - started_at) / timedelta(seconds=1)
         began = time.perf_counter()
         with metrics.IN_FLIGHT.labels(self._model).track_inprogress():
-            result = await self._backend.generate(event.prompt)
+            result = await self._backend.generate(event.prompt, until)
         elapsed = time.perf_counter() - began
         match result:
             case Generated():
@@ -72,7 +101,17 @@ class Jobs:
             case Failed():
                 metrics.GENERATION_DURATION.labels(self._model, "failed").observe(elapsed)
                 await self._fail(event, result)
+            case Expired(attempts=attempts):
+                detail = "the backend stayed unavailable until the job's deadline"
+                failure = core.Failure(ErrorCode.BACKEND_UNAVAILABLE, detail)
+                await self._fail(event, Failed(failure, attempts))
+                return bus.Term(bus.Reason.DEADLINE, detail)
         return bus.ACK
+
+    async def give_up(self, event: PromptEnhanced, delivery: bus.Delivery) -> None:
+        """The consume loop's hook once no delivery is left: the user hears it failed."""
+        detail = f"processing failed on all {delivery.attempt} deliveries"
+        await self._fail(event, Failed(core.Failure(ErrorCode.INTERNAL, detail), 0))
 
     async def _fail(self, event: PromptEnhanced, failed: Failed) -> None:
         failure = failed.failure

@@ -40,3 +40,8 @@ QUEUE_OLDEST_AGE = Gauge(
     "How long the oldest job still waiting for a model's backend has waited (0 when none).",
     ["model"],
 )
+CIRCUIT_OPEN = Gauge(
+    "easel_circuit_open",
+    "1 while a model's circuit breaker is open or half-open (backend considered down), else 0.",
+    ["model"],
+)

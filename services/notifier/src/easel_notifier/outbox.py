@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections import OrderedDict
+from typing import Any
 
 import structlog
 
@@ -19,6 +21,7 @@ from .scheduler import Call, Pacing, Priority, Scheduler, Settled, Settlement, S
 from .telegram import DeleteMessage, EditText, Request, TelegramClient
 
 log = structlog.get_logger("easel.notifier")
+_REMEMBER_JOBS = 20_000  # status messages whose job is remembered for logging
 
 
 class Outbox:
@@ -28,9 +31,13 @@ class Outbox:
         self._waiters: dict[int, asyncio.Future[Settled]] = {}
         self._in_flight: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
+        # Calls run in the outbox's own tasks: the job each status message belongs to
+        # (job_id, model) is kept, so what its calls log can be found by job id.
+        self._jobs: OrderedDict[tuple[int, int], dict[str, Any]] = OrderedDict()
 
     def edit(self, chat_id: int, message_id: int, text: str, stage: Stage) -> None:
         """Show `text` in a status message, eventually; newer texts replace older ones."""
+        self._remember_job(chat_id, message_id)
         if self._scheduler.edit(chat_id, message_id, text, stage):
             self._wake.set()
 
@@ -42,6 +49,8 @@ class Outbox:
         `message_id`/`stage` name the status message it concerns: its pending edit is
         dropped and later edits of a lower stage are ignored.
         """
+        if message_id is not None:
+            self._remember_job(request.chat_id, message_id)
         call = self._scheduler.deliver(
             request.chat_id,
             request,
@@ -92,11 +101,23 @@ class Outbox:
         if request is None:
             assert call.message_id is not None
             request = EditText(call.chat_id, call.message_id, call.text)
-        result = await self._telegram.execute(request)
+        job = self._jobs.get(call.key, {}) if call.key else {}
+        with structlog.contextvars.bound_contextvars(**job):
+            result = await self._telegram.execute(request)
         settled = self._scheduler.complete(call, result)
         if settled is not None and (waiter := self._waiters.get(call.id)) and not waiter.done():
             waiter.set_result(settled)
         self._wake.set()
+
+    def _remember_job(self, chat_id: int, message_id: int) -> None:
+        """The job the caller is handling (bound in its structlog context), if any."""
+        job = structlog.contextvars.get_contextvars()
+        if "job_id" not in job:
+            return
+        self._jobs[chat_id, message_id] = {k: job[k] for k in ("job_id", "model") if k in job}
+        self._jobs.move_to_end((chat_id, message_id))
+        if len(self._jobs) > _REMEMBER_JOBS:
+            self._jobs.popitem(last=False)
 
     def _report_pending(self) -> None:
         for priority in Priority:

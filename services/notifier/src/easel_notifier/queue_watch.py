@@ -136,6 +136,7 @@ class QueueWatch:
         for job, place in positions(self._waiting, delivered):
             if job.requester is not None:
                 text = texts.queued(self._display, place)
-                self._outbox.edit(
-                    job.requester.chat_id, job.requester.status_message_id, text, Stage.QUEUED
-                )
+                with structlog.contextvars.bound_contextvars(job_id=job.job_id, model=self._model):
+                    self._outbox.edit(
+                        job.requester.chat_id, job.requester.status_message_id, text, Stage.QUEUED
+                    )

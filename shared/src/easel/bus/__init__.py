@@ -1,14 +1,19 @@
-"""JetStream for Easel: layout, provisioning, typed publish and the one consume loop."""
+"""JetStream for Easel: layout, provisioning, typed publish, the one consume loop, dead letters."""
 
+from ._advisory import max_deliveries_watch
 from ._connect import connect
-from ._consume import ConsumerLoop, Handler, retry_delay
-from ._decode import decoder
-from ._outcome import ACK, Ack, Delivery, Nak, Outcome, Term
+from ._consume import ConsumerLoop, GiveUp, Handler, retry_delay
+from ._deadletter import DlqHeader, Letter, dead_letter
+from ._decode import decoder, rejection
+from ._outcome import ACK, Ack, Delivery, Nak, Outcome, Reason, Term
 from ._provision import images_store, provision
 from ._publish import publish
 from ._topology import (
     DELIVERIES_BUCKET,
+    DLQ,
     ENHANCER,
+    GATEWAY_LEASE_BUCKET,
+    GATEWAY_LEASE_SECONDS,
     IMAGES_BUCKET,
     JOB_CLAIMS_BUCKET,
     NOTIFIER,
@@ -23,7 +28,10 @@ from ._topology import (
 __all__ = [
     "ACK",
     "DELIVERIES_BUCKET",
+    "DLQ",
     "ENHANCER",
+    "GATEWAY_LEASE_BUCKET",
+    "GATEWAY_LEASE_SECONDS",
     "IMAGES_BUCKET",
     "JOB_CLAIMS_BUCKET",
     "NOTIFIER",
@@ -34,16 +42,23 @@ __all__ = [
     "Ack",
     "ConsumerLoop",
     "Delivery",
+    "DlqHeader",
+    "GiveUp",
     "Handler",
+    "Letter",
     "Nak",
     "Outcome",
+    "Reason",
     "Term",
     "connect",
+    "dead_letter",
     "decoder",
     "generator_consumer",
     "images_store",
+    "max_deliveries_watch",
     "provision",
     "publish",
+    "rejection",
     "retry_delay",
     "topology",
 ]

@@ -1,8 +1,14 @@
 """The one consume loop: fetch, decode, call the handler, then ack / nak / term.
 
 Every consumer in Easel runs through `ConsumerLoop`, so these rules hold everywhere:
-- a body that does not decode to the expected event is terminated and logged, never retried;
+- a body that does not decode to the expected event, or whose event and model disagree
+  with its subject, is terminated, never retried;
 - the handler's `Outcome` decides ack, nak or term; an exception is a nak with backoff;
+- a nak on the consumer's last allowed delivery (`max_deliver`) becomes a term, after the
+  service's `give_up` hook has told the user; the server's max-deliveries advisory (a
+  process that died on that delivery) ends the same way, see `_advisory.py`;
+- every term is dead-lettered first (`_deadletter.py`); if that fails, the message is
+  nak'ed instead, so a message is never dropped without a trace;
 - a long job keeps its lease with in-progress acks;
 - on stop, idle fetches are cancelled and running handlers get `grace` seconds, after
   which they are cancelled and their messages nak'ed, so nothing is lost.
@@ -19,16 +25,19 @@ import nats.errors
 import structlog
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
-from pydantic import ValidationError
 
 from easel.events import Event
 from easel.telemetry import metrics
 
-from ._outcome import Ack, Delivery, Nak, Outcome, Term
+from ._deadletter import Letter, dead_letter
+from ._decode import rejection
+from ._outcome import Ack, Delivery, Nak, Outcome, Reason, Term
 
 E = TypeVar("E", bound=Event)
 Handler = Callable[[E, Delivery], Awaitable[Outcome]]
 Decoder = Callable[[bytes], E]
+GiveUp = Callable[[E, Delivery], Awaitable[None]]
+"""Tells whoever waits for the job that it will not be done (e.g. publishes image.failed)."""
 
 log = structlog.get_logger("easel.bus")
 
@@ -50,6 +59,7 @@ class ConsumerLoop(Generic[E]):
         workers: int,
         heartbeat: float,
         fetch_timeout: float = 5.0,
+        give_up: GiveUp[E] | None = None,
     ) -> None:
         self._js = js
         self._stream = stream
@@ -59,9 +69,24 @@ class ConsumerLoop(Generic[E]):
         self._workers = workers
         self._heartbeat = heartbeat
         self._fetch_timeout = fetch_timeout
+        self._give_up = give_up
+        self._max_deliver = 0  # unlimited until run() reads the consumer's configuration
         self._busy: set[asyncio.Task[None]] = set()
+        for reason in Reason:  # series that exist from the start read 0, not "no data"
+            metrics.DEAD_LETTERS.labels(durable, reason.value)
+
+    @property
+    def stream(self) -> str:
+        return self._stream
+
+    @property
+    def durable(self) -> str:
+        return self._durable
 
     async def run(self, stop: asyncio.Event, grace: float = 25.0) -> None:
+        # The server's configuration, not a setting: it is what the server enforces.
+        info = await self._js.consumer_info(self._stream, self._durable)
+        self._max_deliver = max(info.config.max_deliver or 0, 0)
         tasks = [asyncio.create_task(self._worker(stop)) for _ in range(self._workers)]
         stopped = asyncio.create_task(stop.wait())
         done, _ = await asyncio.wait([*tasks, stopped], return_when=asyncio.FIRST_COMPLETED)
@@ -109,8 +134,12 @@ class ConsumerLoop(Generic[E]):
             metrics.REDELIVERIES.labels(self._durable).inc()
         try:
             event = self._decode(msg.data)
-        except ValidationError as error:
-            await self._settle(msg, Term(f"undecodable: {_summary(error)}"), delivery)
+        except Exception as error:  # whatever a poison body raises, it must not stop the loop
+            await self._settle(msg, Term(*rejection(error)), delivery)
+            return
+        if event.subject != delivery.subject:
+            detail = f"{event.event_type} for {event.model} on {delivery.subject}"
+            await self._settle(msg, Term(Reason.WRONG_SUBJECT, detail), delivery)
             return
         with structlog.contextvars.bound_contextvars(job_id=event.job_id, model=event.model):
             keep_lease = asyncio.create_task(self._keep_lease(msg))
@@ -126,7 +155,53 @@ class ConsumerLoop(Generic[E]):
                 outcome = Nak(retry_delay(delivery.attempt))
             finally:
                 keep_lease.cancel()
+            if isinstance(outcome, Nak) and 0 < self._max_deliver <= delivery.attempt:
+                outcome = await self._last_delivery_failed(event, delivery, outcome)
             await self._settle(msg, outcome, delivery)
+
+    async def _last_delivery_failed(self, event: E, delivery: Delivery, nak: Nak) -> Outcome:
+        """No delivery is left: tell the user, then dead-letter. If telling fails, the nak
+        stands and the server's advisory brings the message back through `exhausted`."""
+        if not await self._tell_give_up(event, delivery):
+            return nak
+        return Term(Reason.MAX_DELIVERIES, f"failed on all {delivery.attempt} deliveries")
+
+    async def _tell_give_up(self, event: E, delivery: Delivery) -> bool:
+        if self._give_up is None:
+            return True
+        try:
+            await self._give_up(event, delivery)
+        except Exception:
+            log.exception(
+                "bus.give_up_failed", consumer=self._durable, stream_seq=delivery.stream_seq
+            )
+            return False
+        return True
+
+    async def exhausted(self, stream_seq: int, deliveries: int) -> None:
+        """The server will not deliver this message again (max deliveries reached while no
+        handler settled it, e.g. the process died): tell the user and dead-letter it."""
+        try:
+            stored = await self._js.get_msg(self._stream, stream_seq)
+        except nats.errors.Error as error:  # gone already (age or size limits)
+            log.warning(
+                "bus.exhausted_message_missing",
+                consumer=self._durable,
+                stream_seq=stream_seq,
+                error=repr(error),
+            )
+            return
+        data, subject = stored.data or b"", stored.subject or ""
+        delivery = Delivery(subject, deliveries, stream_seq)
+        try:
+            event = self._decode(data)
+        except Exception:  # nobody to tell; the letter still keeps the body
+            event = None
+        if event is not None and event.subject == subject:
+            with structlog.contextvars.bound_contextvars(job_id=event.job_id, model=event.model):
+                await self._tell_give_up(event, delivery)
+        detail = f"no settlement after {deliveries} deliveries"
+        await self._dead_letter(Term(Reason.MAX_DELIVERIES, detail), delivery, data, stored.headers)
 
     async def _keep_lease(self, msg: Msg) -> None:
         while True:
@@ -136,6 +211,10 @@ class ConsumerLoop(Generic[E]):
 
     async def _settle(self, msg: Msg, outcome: Outcome, delivery: Delivery) -> None:
         """The single place where a message's fate is sent to the server."""
+        if isinstance(outcome, Term) and not await self._dead_letter(
+            outcome, delivery, msg.data, msg.headers
+        ):
+            outcome = Nak(retry_delay(delivery.attempt))  # keep it until the letter is stored
         kind = type(outcome).__name__.lower()
         metrics.EVENTS_CONSUMED.labels(self._durable, kind).inc()
         try:
@@ -144,14 +223,7 @@ class ConsumerLoop(Generic[E]):
                     await msg.ack()
                 case Nak(delay=delay):
                     await msg.nak(delay=delay or None)
-                case Term(reason=reason):
-                    log.error(
-                        "bus.message_terminated",
-                        consumer=self._durable,
-                        subject=delivery.subject,
-                        stream_seq=delivery.stream_seq,
-                        reason=reason,
-                    )
+                case Term():
                     await msg.term()
         except nats.errors.Error as error:
             # The server redelivers after ack_wait; handlers are idempotent for that.
@@ -159,8 +231,18 @@ class ConsumerLoop(Generic[E]):
                 "bus.settle_failed", consumer=self._durable, outcome=kind, error=repr(error)
             )
 
-
-def _summary(error: ValidationError) -> str:
-    first = error.errors(include_url=False)[0]
-    where = ".".join(str(part) for part in first["loc"]) or "body"
-    return f"{where}: {first['msg']} ({error.error_count()} error(s))"
+    async def _dead_letter(
+        self, term: Term, delivery: Delivery, data: bytes, headers: dict[str, str] | None
+    ) -> bool:
+        letter = Letter(
+            consumer=self._durable,
+            stream=self._stream,
+            subject=delivery.subject,
+            stream_seq=delivery.stream_seq,
+            deliveries=delivery.attempt,
+            reason=term.reason,
+            detail=term.detail,
+            data=data,
+            headers=headers,
+        )
+        return await dead_letter(self._js, letter)

@@ -13,6 +13,8 @@ from easel.settings import EaselSettings, ModelRegistry
 
 from ._topology import (
     DELIVERIES_BUCKET,
+    GATEWAY_LEASE_BUCKET,
+    GATEWAY_LEASE_SECONDS,
     IMAGES_BUCKET,
     JOB_CLAIMS_BUCKET,
     RATE_LIMIT_BUCKET,
@@ -48,6 +50,7 @@ async def provision(js: JetStreamContext, settings: EaselSettings, registry: Mod
         (RATE_LIMIT_BUCKET, None),
         (JOB_CLAIMS_BUCKET, settings.stream_max_age_seconds),
         (DELIVERIES_BUCKET, settings.stream_max_age_seconds),
+        (GATEWAY_LEASE_BUCKET, GATEWAY_LEASE_SECONDS),
     ):
         await _kv(js, bucket, ttl, settings.stream_replicas)
     await images_store(js, settings)

@@ -19,6 +19,7 @@ from easel.settings import EaselSettings, ModelRegistry
 REQUESTS = "EASEL_REQUESTS"
 PROMPTS = "EASEL_PROMPTS"
 RESULTS = "EASEL_RESULTS"
+DLQ = "EASEL_DLQ"
 
 ENHANCER = "enhancer"
 NOTIFIER = "notifier"
@@ -27,14 +28,26 @@ IMAGES_BUCKET = "easel_images"
 RATE_LIMIT_BUCKET = "easel_rate_limits"
 JOB_CLAIMS_BUCKET = "easel_job_claims"
 DELIVERIES_BUCKET = "easel_deliveries"
+# The polling gateway's lease: a key that expires with the bucket's TTL unless renewed.
+GATEWAY_LEASE_BUCKET = "easel_gateway_lease"
+GATEWAY_LEASE_SECONDS = 15.0
 
 EVENT_MAX_BYTES = 64 * 1024
 DUPLICATE_WINDOW_SECONDS = 120.0
+# Long enough to notice, fix and replay over a weekend; the letters are small.
+DLQ_MAX_AGE_SECONDS = 7 * 86_400
+# A letter is an event of up to EVENT_MAX_BYTES plus its headers and the Easel-Dlq-* ones.
+DLQ_MAX_MSG_BYTES = 2 * EVENT_MAX_BYTES
 
 
 def generator_consumer(model: str) -> str:
     """One durable per model: its `max_ack_pending` is the model's capacity."""
     return f"generator-{model}"
+
+
+def dlq_subject(consumer: str) -> str:
+    """Where a consumer's dead letters go: one subject per consumer."""
+    return f"dlq.{consumer}"
 
 
 @dataclass(frozen=True)
@@ -55,6 +68,22 @@ def _stream(name: str, subjects: list[str], settings: EaselSettings) -> StreamCo
         max_age=settings.stream_max_age_seconds,
         max_bytes=settings.stream_max_bytes,
         max_msg_size=EVENT_MAX_BYTES,
+        duplicate_window=DUPLICATE_WINDOW_SECONDS,
+        num_replicas=settings.stream_replicas,
+    )
+
+
+def _dlq(settings: EaselSettings) -> StreamConfig:
+    # No consumer: letters are read and replayed by `easel dlq`.
+    return StreamConfig(
+        name=DLQ,
+        subjects=["dlq.>"],
+        storage=StorageType.FILE,
+        retention=RetentionPolicy.LIMITS,
+        discard=DiscardPolicy.OLD,
+        max_age=DLQ_MAX_AGE_SECONDS,
+        max_bytes=settings.stream_max_bytes,
+        max_msg_size=DLQ_MAX_MSG_BYTES,
         duplicate_window=DUPLICATE_WINDOW_SECONDS,
         num_replicas=settings.stream_replicas,
     )
@@ -95,6 +124,7 @@ def topology(settings: EaselSettings, registry: ModelRegistry) -> Topology:
             _stream(REQUESTS, ["image.requested.*"], settings),
             _stream(PROMPTS, ["prompt.enhanced.*"], settings),
             _stream(RESULTS, ["image.started.*", "image.generated.*", "image.failed.*"], settings),
+            _dlq(settings),
         ),
         consumers=tuple(consumers),
     )

@@ -1,4 +1,5 @@
-"""`easel`: run the whole system locally, submit a job without Telegram, provision JetStream."""
+"""`easel`: run the whole system locally, submit a job without Telegram, provision JetStream,
+read and replay dead letters."""
 
 from ._main import main
 

@@ -6,7 +6,7 @@ import argparse
 import asyncio
 from pathlib import Path
 
-from . import _provision, _submit, _up
+from . import _dlq, _provision, _submit, _up
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -29,6 +29,20 @@ def main(argv: list[str] | None = None) -> None:
 
     commands.add_parser("provision", help="create or update streams, consumers and buckets")
 
+    dlq = commands.add_parser("dlq", help="dead letters: messages given up, and their replay")
+    dlq_commands = dlq.add_subparsers(dest="dlq_command", required=True)
+    listing = dlq_commands.add_parser("list", help="seq, consumer, original subject, reason, age")
+    listing.add_argument("--limit", type=int, default=50, help="show the last N (default 50)")
+    replay = dlq_commands.add_parser(
+        "replay",
+        help="after a fix: publish letters again to their original subjects",
+        description=_dlq.__doc__,
+    )
+    which = replay.add_mutually_exclusive_group(required=True)
+    which.add_argument("seq", nargs="*", type=int, default=[], help="DLQ sequence numbers")
+    which.add_argument("--all", action="store_true", help="every letter in the DLQ")
+    replay.add_argument("--delete", action="store_true", help="delete each letter once replayed")
+
     args = parser.parse_args(argv)
     match args.command:
         case "up":
@@ -38,3 +52,8 @@ def main(argv: list[str] | None = None) -> None:
             raise SystemExit(code)
         case "provision":
             raise SystemExit(asyncio.run(_provision.provision_all()))
+        case "dlq" if args.dlq_command == "list":
+            raise SystemExit(asyncio.run(_dlq.list_letters(max(args.limit, 1))))
+        case "dlq":
+            code = asyncio.run(_dlq.replay(args.seq, args.all, args.delete))
+            raise SystemExit(code)

@@ -76,7 +76,9 @@ class ImageFailed(Event):
     """Generator → notifier: the job ended without an image."""
 
     subject_prefix: ClassVar[str] = "image.failed"
-    publisher: ClassVar[str] = "generator"
+    publisher: ClassVar[str] = (
+        "generator; enhancer (unknown model, past its deadline, given up after max deliveries)"
+    )
     consumers: ClassVar[tuple[str, ...]] = ("notifier", "easel submit")
     event_type: Literal["image.failed"] = "image.failed"
     job: JobContext

@@ -31,6 +31,8 @@ class EaselSettings(BaseSettings):
     image_ttl_seconds: float = Field(default=3_600, gt=0)
     generator_ack_wait_seconds: float = Field(default=30, gt=0)
     max_deliver: int = Field(default=10, ge=1)
+    # From job.requested_at: a job that has not reached its backend by then is failed.
+    job_deadline_seconds: float = Field(default=600, gt=0)
 
 
 def load_settings(cls: type[S], program: str) -> tuple[S, ModelRegistry]:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter
+from prometheus_client import Counter, disable_created_metrics
+
+# prometheus_client adds a `<name>_created` gauge beside every counter and histogram
+# series: twice the series, and families the metric list does not name. Nothing reads them.
+disable_created_metrics()  # type: ignore[no-untyped-call]  # unannotated upstream
 
 EVENTS_PUBLISHED = Counter(
     "easel_events_published_total", "Events published to JetStream.", ["event_type", "model"]
@@ -14,4 +18,9 @@ EVENTS_CONSUMED = Counter(
 )
 REDELIVERIES = Counter(
     "easel_redeliveries_total", "Messages received more than once.", ["consumer"]
+)
+DEAD_LETTERS = Counter(
+    "easel_dead_letters_total",
+    "Messages given up and stored in the EASEL_DLQ stream, by consumer and reason.",
+    ["consumer", "reason"],
 )
