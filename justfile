@@ -49,6 +49,14 @@ demo *args: setup
 observe *args: setup
     {{py}} tests/tools/observe.py {{args}}
 
+# Chaos at full size: SIGKILLs, a NATS restart, failing workers; appends to docs/BENCHMARKS.md.
+chaos *args: setup
+    PYTHONPATH=tests {{py}} -m chaos {{args}}
+
+# Load, Telegram's limits, the reference design beside Easel; appends to docs/BENCHMARKS.md.
+bench *args: setup
+    {{py}} -m bench {{args}}
+
 fmt: setup
     {{venv}}/bin/ruff format .
     {{venv}}/bin/ruff check --fix .

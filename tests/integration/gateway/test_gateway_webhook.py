@@ -25,8 +25,10 @@ from easel.events import ImageRequested
 from easel.natsserver import NatsServer, free_port
 from easel.runtime import Runtime
 from easel.settings import load_registry
-from easel_gateway import claims
+from easel_gateway import claims, ratelimit
 from easel_gateway.__main__ import build
+from easel_gateway.jobs import rate_limit_key
+from easel_gateway.kv import RateLimiter
 from easel_gateway.settings import Settings
 from easel_gateway.telegram import build_bot
 from easel_gateway.updates import UpdateSource
@@ -171,6 +173,29 @@ async def test_a_request_a_dead_replica_left_half_done_is_taken_over(
         assert await post_update(url, update) == 200
         assert await published(js) == 1
         assert len(telegram.bot_visible_messages(77)) == 1
+
+
+async def test_a_taken_over_request_is_not_charged_to_the_rate_limit_again(
+    nc: Client, js: JetStreamContext, telegram: BotApiStandin, requested: Subscription
+) -> None:
+    """Found by `just chaos`: the replica took the user's last slot, then died waiting on
+    Telegram for the status message; the redelivered update took over and was charged a
+    second slot, so a user who sent 10 requests in a minute was told to slow down."""
+    async with webhook_gateway(nc, js, telegram) as (_, url):
+        update = telegram.send_user_message(78, "/image a lighthouse")
+        limiter = RateLimiter(await js.key_value(bus.RATE_LIMIT_BUCKET), limit=10, window=60)
+        for _ in range(10):  # nine earlier requests, and the dead replica's slot for this one
+            assert (await limiter.acquire(78)).allowed
+        kv = await js.key_value(bus.JOB_CLAIMS_BUCKET)
+        job = f"tg_78_{update.message_id}"
+        await kv.create(job, claims.encode(claims.pending(time.time() - 60)))
+
+        assert await post_update(url, update) == 200
+        event = ImageRequested.model_validate_json((await requested.next_msg(timeout=5)).data)
+        assert event.job_id == job
+        assert [m.text for m in telegram.bot_visible_messages(78)] == [STATUS]
+        window = await (await js.key_value(bus.RATE_LIMIT_BUCKET)).get(rate_limit_key(78))
+        assert len(ratelimit.decode(window.value)) == 10  # charged once
 
 
 # --- two gateway processes behind one webhook URL -------------------------------------------

@@ -18,6 +18,7 @@ from prometheus_client import REGISTRY as METRICS
 
 from easel import bus
 from easel.events import (
+    ErrorCode,
     ImageFailed,
     ImageGenerated,
     ImageStarted,
@@ -27,7 +28,7 @@ from easel.events import (
 from easel.runtime import Runtime
 from easel.settings import ModelRegistry, load_registry
 from easel_generator.__main__ import serve
-from easel_generator.backends import Backend
+from easel_generator.backends import Backend, Failed
 from easel_generator.jobs import Jobs
 from easel_generator.settings import Settings
 from standins import DEFAULT_SDXL_KEY, Behaviour, FluxWorkerStandin, SdxlWorkerStandin
@@ -334,3 +335,20 @@ async def test_many_jobs_drain_quickly(nc: Client, js: JetStreamContext) -> None
             elapsed = time.monotonic() - began
     assert len(results.of(ImageGenerated)) == 20
     assert elapsed < 8
+
+
+async def test_a_hanging_backend_times_out_after_the_configured_read_timeout() -> None:
+    """GENERATOR_BACKEND_TIMEOUT_SECONDS bounds each attempt (it was a fixed 120 s)."""
+    async with FluxWorkerStandin() as flux:
+        spec = models(flux).get("flux")
+        assert spec is not None
+        flux.script([Behaviour(hang=True)] * 4)
+        began = time.monotonic()
+        async with Backend(spec, 0.01, timeout_seconds=0.3) as backend:
+            result = await backend.generate("a cat")
+        elapsed = time.monotonic() - began
+    assert isinstance(result, Failed)
+    assert result.failure.code == ErrorCode.TIMEOUT
+    assert result.attempts == 4
+    assert flux.hits == 4
+    assert 4 * 0.3 <= elapsed < 5

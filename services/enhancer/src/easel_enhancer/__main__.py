@@ -12,8 +12,6 @@ from .handler import Enhancer
 from .llm import LlmClient
 from .settings import Settings
 
-HEARTBEAT_SECONDS = 10.0
-
 
 async def serve(rt: Runtime[Settings]) -> None:
     settings = rt.settings
@@ -36,7 +34,7 @@ async def serve(rt: Runtime[Settings]) -> None:
             decode=bus.decoder(ImageRequested).validate_json,
             handler=enhancer.handle,
             workers=settings.enhancer_concurrency,
-            heartbeat=HEARTBEAT_SECONDS,
+            heartbeat=bus.ENHANCER_ACK_WAIT / 3,
             give_up=enhancer.give_up,
         )
         async with bus.max_deliveries_watch(rt.nc, loop):

@@ -27,6 +27,7 @@ class HeldClaim:
     job_id: str
     revision: int
     status_message_id: int | None  # already shown: by this handler or the one taken over
+    taken_over: bool = False  # another handler started this request, then went silent
 
 
 class ClaimLost(Exception):
@@ -71,7 +72,7 @@ class JobClaims:
                         continue  # another redelivery took it first; look again
                     CLAIM_TAKEOVERS.inc()
                     log.warning("gateway.claim_taken_over", status_message_id=status)
-                    return HeldClaim(job_id, revision, status)
+                    return HeldClaim(job_id, revision, status, taken_over=True)
                 case claims.WaitUntil(deadline=deadline):
                     await self._until_changed(job_id, entry.revision or 0, deadline - now)
         raise AssertionError(f"claim of {job_id} changed hands {_CAS_ATTEMPTS} times")

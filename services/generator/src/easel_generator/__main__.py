@@ -36,7 +36,12 @@ async def serve(rt: Runtime[Settings]) -> None:
                 threshold=settings.circuit_failure_threshold,
                 open_seconds=settings.circuit_open_seconds,
             )
-            backend = Backend(spec, settings.generator_retry_base_seconds, breaker)
+            backend = Backend(
+                spec,
+                settings.generator_retry_base_seconds,
+                breaker,
+                timeout_seconds=settings.generator_backend_timeout_seconds,
+            )
             backends[spec.name] = await stack.enter_async_context(backend)
         loops = []
         for backend in backends.values():

@@ -62,14 +62,19 @@ def _backoff(error: Exception) -> bool | float:
 
 class Backend:
     def __init__(
-        self, spec: ModelSpec, retry_base_seconds: float, breaker: Breaker | None = None
+        self,
+        spec: ModelSpec,
+        retry_base_seconds: float,
+        breaker: Breaker | None = None,
+        *,
+        timeout_seconds: float = 120.0,
     ) -> None:
         self.spec = spec
         self._retry_base = retry_base_seconds
         # The settings' defaults; serve() passes the configured breaker.
         self.breaker = breaker or Breaker(spec.name, threshold=5, open_seconds=60.0)
         self._client = httpx.AsyncClient(
-            timeout=httpx.Timeout(120.0, connect=30.0),
+            timeout=httpx.Timeout(timeout_seconds, connect=min(30.0, timeout_seconds)),
             # Never fewer connections than the model's capacity, or jobs would queue
             # in the pool (and time out there) instead of in JetStream.
             limits=httpx.Limits(

@@ -37,7 +37,7 @@ async def serve(rt: Runtime[Settings]) -> None:
         decode=decode_result,
         handler=handler,
         workers=settings.notifier_concurrency,
-        heartbeat=20.0,  # in-progress acks well inside the consumer's 60 s ack_wait
+        heartbeat=bus.NOTIFIER_ACK_WAIT / 3,
     )
     sender = asyncio.create_task(outbox.run(), name="outbox")
     background = [sender]

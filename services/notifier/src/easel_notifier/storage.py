@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import io
 from datetime import UTC, datetime
 
 import nats.errors
@@ -34,13 +35,18 @@ class Images:
     async def fetch(self, image: StoredImage) -> bytes | None:
         """The image's bytes, or None when it is gone (its TTL expired)."""
         try:
-            # Bounded: nats-py waits for chunks forever if they vanish mid-read.
-            result = await asyncio.wait_for(self._store.get(image.object_name), self._timeout)
+            # Bounded: nats-py waits for chunks forever if they vanish mid-read. Into a
+            # buffer: without one, nats-py concatenates bytes chunk by chunk (two copies
+            # of the image at the end, quadratic copying on the way).
+            buffer = io.BytesIO()
+            await asyncio.wait_for(
+                self._store.get(image.object_name, writeinto=buffer), self._timeout
+            )
         except ObjectNotFoundError:
             return None
         except nats.js.errors.DigestMismatchError as error:
             raise ImageCorrupt("object store digest mismatch") from error
-        data = bytes(result.data or b"")
+        data = buffer.getvalue()
         if hashlib.sha256(data).hexdigest() != image.sha256:
             raise ImageCorrupt("sha256 differs from the event's")
         return data

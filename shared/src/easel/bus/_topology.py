@@ -23,6 +23,10 @@ DLQ = "EASEL_DLQ"
 
 ENHANCER = "enhancer"
 NOTIFIER = "notifier"
+# Leases are kept alive by in-progress acks every ack_wait / 3, so ack_wait only decides how
+# soon a killed process's messages come back: short, but longer than a pause in the loop.
+ENHANCER_ACK_WAIT = 30.0
+NOTIFIER_ACK_WAIT = 15.0
 
 IMAGES_BUCKET = "easel_images"
 RATE_LIMIT_BUCKET = "easel_rate_limits"
@@ -107,8 +111,8 @@ def _durable(
 def topology(settings: EaselSettings, registry: ModelRegistry) -> Topology:
     deliver = settings.max_deliver
     consumers = [
-        (REQUESTS, _durable(ENHANCER, "image.requested.>", 60.0, 256, deliver)),
-        (RESULTS, _durable(NOTIFIER, "image.>", 60.0, 256, deliver)),
+        (REQUESTS, _durable(ENHANCER, "image.requested.>", ENHANCER_ACK_WAIT, 256, deliver)),
+        (RESULTS, _durable(NOTIFIER, "image.>", NOTIFIER_ACK_WAIT, 256, deliver)),
     ]
     for spec in registry.models:
         config = _durable(

@@ -80,9 +80,11 @@ async def _submit(
             REQUESTS.labels("rejected_duplicate").inc()
             log.info("gateway.duplicate_update")
             return
-        # A taken-over request whose status the user already sees was admitted before.
-        admitted = held.status_message_id is not None
-        decision = None if admitted else await limiter.acquire(request.user.id)
+        # A taken-over request is not charged again: the handler that died most likely took
+        # its slot already (it may have waited seconds on Telegram after that), and a second
+        # slot could refuse a user who stayed within the limit. Had it died before taking
+        # one, the request goes free: at most one per request a crash interrupted.
+        decision = None if held.taken_over else await limiter.acquire(request.user.id)
     except nats.errors.Error as error:
         REQUESTS.labels("failed_bus").inc()
         log.error("gateway.bus_unavailable", error=repr(error))
