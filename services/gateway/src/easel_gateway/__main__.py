@@ -37,7 +37,11 @@ async def build(rt: Runtime[Settings]) -> UpdateSource:
     dispatcher, context = build_dispatcher(
         settings=settings, registry=rt.registry, js=rt.js, claims=claims, limiter=limiter
     )
-    bot = build_bot(settings.telegram_bot_token, settings.telegram_api_url)
+    bot = build_bot(
+        settings.telegram_bot_token,
+        settings.telegram_api_url,
+        settings.telegram_max_calls_per_second,
+    )
     if settings.gateway_mode == "webhook":
         return WebhookServer(dispatcher, bot, context, settings)
     return Poller(dispatcher, bot, context, await polling_lease(rt, bot.id))

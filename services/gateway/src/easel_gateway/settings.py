@@ -22,6 +22,8 @@ class Settings(EaselSettings):
     # webhook: Telegram POSTs updates, so any number of replicas can sit behind a Service.
     gateway_mode: Literal["polling", "webhook"] = "polling"
     telegram_api_url: str = Field(default="https://api.telegram.org", pattern=r"^https?://")
+    # The bot's ~30 calls/s are shared with the notifier (which defaults to 20/s).
+    telegram_max_calls_per_second: float = Field(default=10.0, gt=0, le=1000)
     rate_limit_requests: int = Field(default=10, ge=1, le=10_000)
     rate_limit_window_seconds: float = Field(default=60, gt=0, le=86_400)
     # A claim still "pending" this long after its last step belongs to a replica that died

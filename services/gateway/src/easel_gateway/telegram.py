@@ -28,9 +28,9 @@ log = structlog.get_logger("easel.gateway")
 _REQUEST_TIMEOUT = 20.0  # seconds per Bot API call; long polls add their own wait on top
 
 
-def build_bot(token: SecretStr, api_url: str) -> Bot:
+def build_bot(token: SecretStr, api_url: str, calls_per_second: float = 10.0) -> Bot:
     session = AiohttpSession(api=TelegramAPIServer.from_base(api_url), timeout=_REQUEST_TIMEOUT)
-    session.middleware(FloodControl())
+    session.middleware(FloodControl(calls_per_second))
     return Bot(token.get_secret_value(), session=session)
 
 
@@ -52,15 +52,23 @@ async def edit(bot: Bot, chat_id: int, message_id: int, text: str) -> None:
 
 
 class FloodControl(BaseRequestMiddleware):
-    """Waits out Telegram's 429s (`retry_after`) and retries, which aiogram does not do.
+    """Paces calls and waits out Telegram's 429s (`retry_after`), which aiogram does not do.
 
-    Calls to one chat go one at a time: Telegram allows about one message per second per
-    chat, so after a 429 only the call holding the chat retries, instead of every waiting
-    call firing together when the wait ends and being refused again.
+    - Calls are spaced to `calls_per_second` for the whole process: the bot's ~30/s is
+      shared with the notifier, and a burst of new users must queue here rather than be
+      refused by Telegram and lost.
+    - Calls to one chat go one at a time: Telegram allows about one message per second per
+      chat, so after a 429 only the call holding the chat retries, instead of every waiting
+      call firing together when the wait ends and being refused again.
+    - A 429 is retried for as long as `give_up_after` allows, not a fixed number of times:
+      Telegram says exactly when to come back, and a user's request depends on the call.
     """
 
-    def __init__(self, attempts: int = 5, max_wait: float = 30.0) -> None:
-        self._attempts = attempts
+    def __init__(
+        self, calls_per_second: float = 10.0, give_up_after: float = 120.0, max_wait: float = 60.0
+    ) -> None:
+        self._pace = _Pace(calls_per_second)
+        self._give_up_after = give_up_after
         self._max_wait = max_wait  # a longer wait fails the call rather than stall a handler
         self._chats = _KeyedLock()
 
@@ -73,11 +81,12 @@ class FloodControl(BaseRequestMiddleware):
         name = method.__api_method__
         async with self._chats.hold(getattr(method, "chat_id", None)):
             async for attempt in stamina.retry_context(
-                on=self._wait_for, attempts=self._attempts, timeout=None
+                on=self._wait_for, attempts=None, timeout=self._give_up_after
             ):
                 with attempt:
                     if attempt.num > 1:
                         TELEGRAM_RETRIES.labels(name).inc()
+                    await self._pace.wait()
                     return await make_request(bot, method)
         raise AssertionError("unreachable: the last failed attempt re-raises")
 
@@ -88,6 +97,21 @@ class FloodControl(BaseRequestMiddleware):
         if not isinstance(error, TelegramRetryAfter) or error.retry_after > self._max_wait:
             return False
         return float(error.retry_after)
+
+
+class _Pace:
+    """Spaces calls `1 / rate` seconds apart (the pace is the point: this is a limiter)."""
+
+    def __init__(self, rate: float) -> None:
+        self._interval = 1.0 / rate
+        self._next = 0.0
+
+    async def wait(self) -> None:
+        now = asyncio.get_running_loop().time()
+        at = max(now, self._next)
+        self._next = at + self._interval
+        if at > now:
+            await asyncio.sleep(at - now)
 
 
 class _KeyedLock:

@@ -11,7 +11,7 @@ class Settings(EaselSettings):
     metrics_port: int = Field(default=9004, ge=0, le=65535)
     telegram_bot_token: SecretStr
     telegram_api_url: str = Field(default="https://api.telegram.org", pattern=r"^https?://")
-    telegram_max_calls_per_second: float = Field(default=25.0, gt=0, le=1000)
+    telegram_max_calls_per_second: float = Field(default=20.0, gt=0, le=1000)
     telegram_per_chat_interval_seconds: float = Field(default=1.0, ge=0, le=60)
     telegram_timeout_seconds: float = Field(default=60.0, gt=0, le=600)
     notifier_concurrency: int = Field(default=32, ge=1, le=1024)
