@@ -1,0 +1,36 @@
+"""How big each measurement is: the full run, or `--quick` (a few minutes in all)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Plan:
+    quick: bool
+    backlog_jobs: int  # handoff gap and utilisation, Easel
+    baseline_jobs: int  # the same for the reference design (≈2 s per job)
+    service_time: float  # worker seconds per job in the backlog and scale-out runs
+    overhead_requests: int
+    throughput_seconds: float
+    telegram_chats: int
+    telegram_per_chat: int
+    pace_jobs: int
+    scale_jobs_per_slot: int
+    memory_images: int
+
+    @classmethod
+    def make(cls, *, quick: bool, throughput_seconds: float | None) -> Plan:
+        return cls(
+            quick=quick,
+            backlog_jobs=50 if quick else 200,
+            baseline_jobs=15 if quick else 200,
+            service_time=0.2,
+            overhead_requests=30 if quick else 100,
+            throughput_seconds=throughput_seconds or (10.0 if quick else 60.0),
+            telegram_chats=100,
+            telegram_per_chat=3,
+            pace_jobs=5 if quick else 10,
+            scale_jobs_per_slot=25 if quick else 50,
+            memory_images=30 if quick else 100,
+        )

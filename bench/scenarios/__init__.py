@@ -1,0 +1,1 @@
+"""One module per figure; each `run(plan)` returns an `Outcome`."""
