@@ -20,7 +20,15 @@ from typing import Any
 
 from bench import procs
 from bench.plan import Plan
-from bench.report import Outcome, append_markdown, context, notes, table, write_json
+from bench.report import (
+    Outcome,
+    append_markdown,
+    context,
+    head_commit,
+    notes,
+    table,
+    write_json,
+)
 from bench.scenarios import handoff, memory, overhead, pace, scaleout, telegram, throughput
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,13 +56,14 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "latest.json")
     args = parser.parse_args()
     plan = Plan.make(quick=args.quick, throughput_seconds=args.throughput_seconds)
-    started = datetime.now(UTC)
+    started, commit = datetime.now(UTC), head_commit()
     load_before = os.getloadavg()
     print(f"load average before: {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}")
-    outcomes, foreign = [], {}
+    outcomes, foreign, probes = [], {}, {}
     for name in args.only or SCENARIOS:
+        probes[name] = procs.cpu_probe()
         began, others = time.monotonic(), procs.Foreign()
-        print(f"· {name} …", flush=True)
+        print(f"· {name} … (CPU probe {probes[name]:.2f} s)", flush=True)
         outcome = asyncio.run(SCENARIOS[name](plan))
         foreign[name] = others.percent()
         print(
@@ -63,7 +72,9 @@ def main() -> int:
             flush=True,
         )
         outcomes.append(outcome)
-    ctx = context("quick" if plan.quick else "full", started, load_before, foreign)
+    probes["end"] = procs.cpu_probe()
+    mode = ("quick" if plan.quick else "full") + (f" ({', '.join(args.only)})" if args.only else "")
+    ctx = context(mode, started, commit, load_before, foreign, probes)
     print()
     print(table(outcomes))
     for line in notes(outcomes):

@@ -47,6 +47,15 @@ def _others_seconds() -> float:
     )
 
 
+def cpu_probe() -> float:
+    """Seconds a fixed pure-Python loop takes (≈0.10 s on a quiet machine of this kind):
+    other VMs on the same host slow a run down without showing in /proc."""
+    began, total = time.perf_counter(), 0
+    for i in range(5_000_000):
+        total += i
+    return time.perf_counter() - began
+
+
 class Foreign:
     """CPU other processes used meanwhile (another engineer's tests, say), % of one core.
 

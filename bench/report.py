@@ -39,16 +39,26 @@ def ms(seconds: float) -> str:
     return "n/a" if math.isnan(seconds) else f"{seconds * 1000:.1f}"
 
 
+def head_commit() -> str:
+    return _git("rev-parse", "--short", "HEAD")
+
+
 def context(
     mode: str,
     started: datetime,
+    commit_at_start: str,
     load_before: tuple[float, float, float],
     foreign: dict[str, float],
+    probes: dict[str, float],
 ) -> dict[str, Any]:
     return {
         "date": started.strftime("%Y-%m-%d %H:%M UTC"),
         "cores": os.cpu_count(),
-        "commit": _git("rev-parse", "--short", "HEAD"),
+        # The services run the working tree's code as each scenario starts them: a commit
+        # landing mid-run is named, so a figure is not credited to code it did not run.
+        "commit": commit_at_start
+        if (now := head_commit()) == commit_at_start
+        else f"{commit_at_start} → {now} (changed during the run)",
         "dirty": bool(_git("status", "--porcelain", "--untracked-files=no")),
         "mode": mode,
         "load_before": [round(x, 2) for x in load_before],
@@ -56,6 +66,8 @@ def context(
         # CPU other processes used while each scenario ran, % of one core: a busy machine
         # (another engineer's tests) shows here, not in the load average alone.
         "foreign_cpu_percent": {name: round(pct, 1) for name, pct in foreign.items()},
+        # procs.cpu_probe() before each scenario and at the end: the machine's own speed.
+        "cpu_probe_seconds": {name: round(sec, 3) for name, sec in probes.items()},
     }
 
 
@@ -116,13 +128,15 @@ def append_markdown(path: Path, ctx: dict[str, Any], outcomes: list[Outcome], co
     before = "/".join(str(x) for x in ctx["load_before"])
     after = "/".join(str(x) for x in ctx["load_after"])
     others = ", ".join(f"{name} {pct:.0f}" for name, pct in ctx["foreign_cpu_percent"].items())
+    probe = ", ".join(f"{name} {sec:.2f}" for name, sec in ctx["cpu_probe_seconds"].items())
     entry = [
         "",
         f"### Bench · {ctx['date']} · {ctx['mode']} · {ctx['cores']} cores · "
         f"commit {ctx['commit']}{dirty}",
         "",
         f"`{command}`; load average (1/5/15 min) before {before}, after {after}; "
-        f"other processes' CPU while it ran, % of one core: {others}.",
+        f"other processes' CPU while it ran, % of one core: {others}; CPU probe "
+        f"(≈0.10 s when the host is quiet), s: {probe}.",
         "",
         table(outcomes),
         "",
