@@ -31,6 +31,7 @@ from easel_generator.__main__ import serve
 from easel_generator.backends import Backend, Failed
 from easel_generator.jobs import Jobs
 from easel_generator.settings import Settings
+from easel_generator.store import ImageStore
 from standins import DEFAULT_SDXL_KEY, Behaviour, FluxWorkerStandin, SdxlWorkerStandin
 
 Result = ImageStarted | ImageGenerated | ImageFailed
@@ -309,7 +310,7 @@ async def test_a_redelivered_job_whose_image_is_stored_is_not_rendered_again(
         event = enhanced("tg_5_1")
         seen = await Results().subscribe(nc)  # core NATS sees deduplicated publishes too
         async with Backend(spec, 0.05) as backend:
-            jobs = Jobs(js, store, backend)
+            jobs = Jobs(js, ImageStore(js, store, bus.IMAGES_BUCKET), backend)
             first = await jobs.handle(event, bus.Delivery("prompt.enhanced.flux", 1, 1))
             again = await jobs.handle(event, bus.Delivery("prompt.enhanced.flux", 2, 1))
         await seen.wait_for(lambda: len(seen.of(ImageGenerated)) == 2)

@@ -104,8 +104,8 @@ def test_returning_to_the_shown_text_cancels_the_pending_edit() -> None:
 
 
 def test_deliveries_overtake_edits() -> None:
-    # One token: whoever goes first is what the scheduler prefers.
-    scheduler, _ = make(Pacing(max_calls_per_second=5, burst_seconds=0.2))
+    # One call per second: whoever goes first is what the scheduler prefers.
+    scheduler, _ = make(Pacing(max_calls_per_second=1))
     for chat in (1, 2, 3):
         scheduler.edit(chat, 10, "⏳ position 1", Stage.QUEUED)
     scheduler.deliver(4, "photo")
@@ -121,6 +121,67 @@ def test_delivery_goes_before_an_edit_of_the_same_chat() -> None:
     scheduler.deliver(1, "photo")
     sent = run_until_idle(scheduler, clock)
     assert [c.payload or c.text for _, c in sent] == ["photo", "📤 Sending…"]
+
+
+def test_a_photo_does_not_wait_for_the_status_edit_in_flight() -> None:
+    scheduler, _ = make()
+    scheduler.edit(1, 10, "📤 Sending…", Stage.SENDING)
+    edit = scheduler.next_call()
+    assert edit is not None
+    assert edit.text == "📤 Sending…"
+    scheduler.deliver(1, "photo", overtakes_edits=True)
+    scheduler.deliver(2, "other chat's photo")
+    photo = scheduler.next_call()
+    assert photo is not None
+    assert photo.payload == "photo"
+    # A second delivery in the same chat still waits for the first.
+    scheduler.deliver(1, "delete", message_id=10, overtakes_edits=True)
+    assert [c.payload for c in take_all(scheduler)] == ["other chat's photo"]
+    scheduler.complete(photo, Accepted())
+    assert [c.payload for c in take_all(scheduler)] == ["delete"]
+
+
+def test_a_final_text_waits_for_the_status_edit_in_flight() -> None:
+    """Otherwise the older edit could land last and replace it."""
+    scheduler, _ = make()
+    scheduler.edit(1, 10, "🖼️ Generating", Stage.GENERATING)
+    edit = scheduler.next_call()
+    assert edit is not None
+    scheduler.deliver(1, "❌ failed", message_id=10, stage=Stage.FAILED)
+    assert scheduler.next_call() is None
+    assert scheduler.next_wakeup() is None  # only the edit's completion can help
+    scheduler.complete(edit, Accepted())
+    final = scheduler.next_call()
+    assert final is not None
+    assert final.payload == "❌ failed"
+
+
+def test_no_second_sees_more_than_the_bots_share_yet_a_burst_goes_at_once() -> None:
+    scheduler, clock = make(Pacing(max_calls_per_second=20))
+    for chat in range(50):
+        scheduler.deliver(chat, f"photo {chat}")
+    began = clock.now
+    sent = [at - began for at, _ in run_until_idle(scheduler, clock)]
+    assert sent[:20] == [0.0] * 20  # after a quiet spell nothing waits
+    assert len(sent) == 50
+    for start in sent:  # Telegram's window: one second, half-open
+        assert sum(start <= at < start + 1.0 for at in sent) <= 20
+
+
+def test_a_status_edit_leaves_the_chats_burst_to_the_photo() -> None:
+    """The gateway's status message and the photo must fit in the chat's window too."""
+    scheduler, clock = make(Pacing(per_chat_interval=1.0, per_chat_burst=3))
+    scheduler.edit(1, 10, "🖼️ Generating", Stage.GENERATING)
+    began = clock.now
+    scheduler.edit(1, 10, "🖼️ Generating", Stage.GENERATING)
+    sent = run_until_idle(scheduler, clock)
+    assert [(at - began, c.text) for at, c in sent] == [(0.0, "🖼️ Generating")]
+    scheduler.edit(1, 10, "📤 Sending…", Stage.SENDING)
+    assert scheduler.next_call() is None  # the window has a call of the chat's already
+    scheduler.deliver(1, "photo", message_id=10, stage=Stage.DONE)
+    photo = scheduler.next_call()
+    assert photo is not None
+    assert photo.payload == "photo"
 
 
 def test_a_chat_gets_a_short_burst_then_one_call_per_interval() -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -58,9 +60,9 @@ async def edit(bot: Bot, chat_id: int, message_id: int, text: str) -> None:
 class FloodControl(BaseRequestMiddleware):
     """Paces calls and waits out Telegram's 429s (`retry_after`), which aiogram does not do.
 
-    - Calls are spaced to `calls_per_second` for the whole process: the bot's ~30/s is
-      shared with the notifier, and a burst of new users must queue here rather than be
-      refused by Telegram and lost.
+    - At most `calls_per_second` calls in any second for the whole process: the bot's
+      ~30/s is shared with the notifier, and a burst of new users must queue here rather
+      than be refused by Telegram and lost.
     - Calls to one chat go one at a time: Telegram allows about one message per second per
       chat, so after a 429 only the call holding the chat retries, instead of every waiting
       call firing together when the wait ends and being refused again.
@@ -71,7 +73,7 @@ class FloodControl(BaseRequestMiddleware):
     def __init__(
         self, calls_per_second: float = 10.0, give_up_after: float = 120.0, max_wait: float = 60.0
     ) -> None:
-        self._pace = _Pace(calls_per_second)
+        self._window = _Window(int(calls_per_second))
         self._give_up_after = give_up_after
         self._max_wait = max_wait  # a longer wait fails the call rather than stall a handler
         self._chats = _KeyedLock()
@@ -90,9 +92,10 @@ class FloodControl(BaseRequestMiddleware):
                 with attempt:
                     if attempt.num > 1:
                         TELEGRAM_RETRIES.labels(name).inc()
-                    if name not in _UNPACED:
-                        await self._pace.wait()
-                    return await make_request(bot, method)
+                    if name in _UNPACED:
+                        return await make_request(bot, method)
+                    async with self._window.slot():
+                        return await make_request(bot, method)
         raise AssertionError("unreachable: the last failed attempt re-raises")
 
     def _wait_for(self, error: Exception) -> bool | float:
@@ -104,19 +107,44 @@ class FloodControl(BaseRequestMiddleware):
         return float(error.retry_after)
 
 
-class _Pace:
-    """Spaces calls `1 / rate` seconds apart (the pace is the point: this is a limiter)."""
+class _Window:
+    """At most `calls` calls in any second, counted as Telegram may count them: from when a
+    call leaves until a second after its answer (a burst reaches Telegram later than it
+    leaves here). Calls are admitted first come, first served; after a quiet spell a burst
+    goes at once."""
 
-    def __init__(self, rate: float) -> None:
-        self._interval = 1.0 / rate
-        self._next = 0.0
+    def __init__(self, calls: int) -> None:
+        self._calls = max(1, calls)
+        self._outstanding = 0
+        self._answered: deque[float] = deque(maxlen=self._calls)
+        self._admission = asyncio.Lock()  # FIFO: the longest waiting call goes next
+        self._room = asyncio.Event()
 
-    async def wait(self) -> None:
-        now = asyncio.get_running_loop().time()
-        at = max(now, self._next)
-        self._next = at + self._interval
-        if at > now:
-            await asyncio.sleep(at - now)
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        loop = asyncio.get_running_loop()
+        async with self._admission:
+            while (wait := self._wait(loop.time())) != 0.0:
+                self._room.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._room.wait(), wait)
+            self._outstanding += 1
+        try:
+            yield
+        finally:
+            self._outstanding -= 1
+            self._answered.append(loop.time())
+            self._room.set()
+
+    def _wait(self, now: float) -> float | None:
+        """0 if a call may go now; else how long until one may (None: until an answer)."""
+        recent = [at for at in self._answered if at > now - 1.0]
+        excess = self._outstanding + len(recent) - self._calls
+        if excess < 0:
+            return 0.0
+        if excess >= len(recent):
+            return None
+        return max(recent[excess] + 1.0 - now, 1e-3)
 
 
 class _KeyedLock:

@@ -15,12 +15,13 @@ from .breaker import Breaker
 from .jobs import Jobs
 from .queue_state import sample_queues
 from .settings import Settings
+from .store import ImageStore
 from .unrouted import sweep_unrouted
 
 
 async def serve(rt: Runtime[Settings]) -> None:
     settings = rt.settings
-    store = await bus.images_store(rt.js, settings)
+    store = ImageStore(rt.js, await bus.images_store(rt.js, settings), bus.IMAGES_BUCKET)
     decode = bus.decoder(PromptEnhanced).validate_json
     backends: dict[str, Backend] = {}
 
@@ -47,14 +48,17 @@ async def serve(rt: Runtime[Settings]) -> None:
         for backend in backends.values():
             jobs = Jobs(rt.js, store, backend, settings.job_deadline_seconds)
             # max_ack_pending = capacity on each durable (set by provisioning) is what keeps
-            # FIFO and capacity across replicas; `workers` only matches it locally.
+            # FIFO and capacity across replicas. One worker more than the capacity keeps a
+            # pull request waiting at the server, which hands it the next job as soon as an
+            # ack frees a slot, instead of a round trip later; it never runs a job beyond
+            # the capacity, the server does not let it.
             loop = bus.ConsumerLoop(
                 rt.js,
                 stream=bus.PROMPTS,
                 durable=bus.generator_consumer(backend.spec.name),
                 decode=decode,
                 handler=jobs.handle,
-                workers=backend.spec.capacity,
+                workers=backend.spec.capacity + 1,
                 heartbeat=settings.generator_ack_wait_seconds / 3,
                 give_up=jobs.give_up,
             )

@@ -3,6 +3,7 @@ attempt admitted by the model's circuit breaker."""
 
 from __future__ import annotations
 
+import mmap
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from types import TracebackType
@@ -23,7 +24,7 @@ MAX_ERROR_BODY_BYTES = 64 << 10  # enough to spot a moderation message
 
 @dataclass(frozen=True)
 class Generated:
-    data: bytes
+    data: core.Body
     content_type: str
     attempts: int
 
@@ -125,7 +126,7 @@ class Backend:
         data, content_type = result
         return Generated(data, content_type, attempts)
 
-    async def _attempt(self, prompt: str, slot: Slot) -> tuple[bytes, str] | core.Failure:
+    async def _attempt(self, prompt: str, slot: Slot) -> tuple[core.Body, str] | core.Failure:
         """One request: the image and its type, a final failure, or _RetryLater."""
         model = self.spec.name
         try:
@@ -169,11 +170,37 @@ class Backend:
         return self._client.stream("POST", spec.url, json={"prompt": prompt}, headers=headers)
 
 
-async def _read(response: httpx.Response, limit: int) -> tuple[bytes, bool]:
-    """Up to `limit` bytes of the body, and whether that was all of it."""
-    body = bytearray()
+async def _read(response: httpx.Response, limit: int) -> tuple[core.Body, bool]:
+    """Up to `limit` bytes of the body, and whether that was all of it.
+
+    Held once: a body of announced length is read into a buffer of that size, any other
+    into a list of chunks joined at the end (a growing buffer would be copied as it grows).
+    The buffer is an anonymous memory mapping, returned to the system when the last view
+    goes: a freed heap block of an image's size can stay resident as a hole the next image
+    does not fit, and the process then grows by an image (measured by `just bench`).
+    """
+    length = _content_length(response)
+    if length is not None and 0 < length <= limit:
+        body = memoryview(mmap.mmap(-1, length))
+        filled = 0
+        async for chunk in response.aiter_bytes():
+            # httpx (h11) refuses a body longer or shorter than its Content-Length.
+            body[filled : filled + len(chunk)] = chunk
+            filled += len(chunk)
+        return body, True
+    chunks, size = [], 0
     async for chunk in response.aiter_bytes():
-        body += chunk
-        if len(body) > limit:
-            return bytes(body[:limit]), False
-    return bytes(body), True
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            return b"".join(chunks)[:limit], False
+    return b"".join(chunks), True
+
+
+def _content_length(response: httpx.Response) -> int | None:
+    if response.headers.get("content-encoding", "identity") != "identity":
+        return None  # the announced length is the compressed one
+    try:
+        return int(response.headers["content-length"])
+    except (KeyError, ValueError):
+        return None

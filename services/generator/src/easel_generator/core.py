@@ -47,10 +47,12 @@ class Failure:
 
 
 Verdict = Success | Retryable | Failure
+# A response body: bytes, or a view of the buffer an image was read into.
+Body = bytes | memoryview
 
 
 def classify_response(
-    status: int, content_type: str | None, retry_after: str | None, body: bytes
+    status: int, content_type: str | None, retry_after: str | None, body: Body
 ) -> Verdict:
     if 200 <= status < 300:
         return _image(content_type, body)
@@ -99,12 +101,13 @@ def exhausted(last: Retryable, attempts: int) -> Failure:
     return Failure(last.code, f"{last.detail}, {attempts} attempts")
 
 
-def image_type(body: bytes) -> str | None:
+def image_type(body: Body) -> str | None:
     """The MIME type the magic bytes prove (PNG, JPEG, WebP, GIF), else None."""
+    head = bytes(body[:12])
     for magic, mime in _MAGIC:
-        if body.startswith(magic):
+        if head.startswith(magic):
             return mime
-    if body[:4] == b"RIFF" and body[8:12] == b"WEBP":
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "image/webp"
     return None
 
@@ -154,7 +157,7 @@ def queued_seconds(enqueued_at: datetime, started_at: datetime) -> float:
     return max((started_at - enqueued_at).total_seconds(), 0.0)
 
 
-def _image(content_type: str | None, body: bytes) -> Success | Failure:
+def _image(content_type: str | None, body: Body) -> Success | Failure:
     mime = (content_type or "").split(";")[0].strip().lower()
     if not mime.startswith("image/"):
         shown = re.sub(r"[^\w/.+-]", "", mime)[:40] or "none"
@@ -165,9 +168,9 @@ def _image(content_type: str | None, body: bytes) -> Success | Failure:
     return Success(sniffed)
 
 
-def _mentions_moderation(body: bytes) -> bool:
+def _mentions_moderation(body: Body) -> bool:
     try:
-        parsed = json.loads(body)
+        parsed = json.loads(bytes(body))  # an error body, small
     except (ValueError, RecursionError):
         return False
     return bool(_MODERATION.search(json.dumps(parsed, ensure_ascii=False)))

@@ -8,15 +8,12 @@ its deadline.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from datetime import UTC, datetime, timedelta
 
 import structlog
 from nats.js import JetStreamContext
-from nats.js.api import ObjectMeta
-from nats.js.errors import ObjectNotFoundError
-from nats.js.object_store import ObjectStore
+from nats.js.api import ObjectInfo
 
 from easel import bus
 from easel.events import (
@@ -30,6 +27,7 @@ from easel.events import (
 
 from . import core, metrics
 from .backends import Backend, Expired, Failed, Generated
+from .store import ImageStore
 
 log = structlog.get_logger("easel_generator")
 
@@ -43,7 +41,7 @@ class Jobs:
     def __init__(
         self,
         js: JetStreamContext,
-        store: ObjectStore,
+        store: ImageStore,
         backend: Backend,
         deadline_seconds: float = 600.0,
     ) -> None:
@@ -60,7 +58,9 @@ class Jobs:
         # (The consume loop has checked that the event's model is this queue's.)
         started_at = datetime.now(UTC)
         queued = core.queued_seconds(event.occurred_at, started_at)
-        stored = await self._already_stored(event.job_id) if delivery.attempt > 1 else None
+        # Only a redelivered job can find an image of its own stored already.
+        earlier = await self._store.info(event.job_id) if delivery.attempt > 1 else None
+        stored = _complete(event.job_id, earlier) if earlier is not None else None
         deadline = core.deadline(event.job.requested_at, self._deadline_seconds)
         if stored is None and started_at >= deadline:
             detail = f"not started within {self._deadline_seconds:.0f} s of the request"
@@ -89,7 +89,7 @@ class Jobs:
         match result:
             case Generated():
                 metrics.GENERATION_DURATION.labels(self._model, "generated").observe(elapsed)
-                image = await self._put(event.job_id, result, elapsed)
+                image = await self._put(event.job_id, result, elapsed, earlier)
                 await self._announce(event, image, queued, elapsed)
                 metrics.JOBS.labels(self._model, "generated", "").inc()
                 log.info(
@@ -151,39 +151,38 @@ class Jobs:
             ),
         )
 
-    async def _put(self, job_id: str, result: Generated, elapsed: float) -> StoredImage:
+    async def _put(
+        self, job_id: str, result: Generated, elapsed: float, earlier: ObjectInfo | None
+    ) -> StoredImage:
         headers = {
             _CONTENT_TYPE: [result.content_type],
             _GENERATION_SECONDS: [f"{elapsed:.3f}"],
         }
-        info = await self._store.put(job_id, result.data, meta=ObjectMeta(headers=headers))
+        stored = await self._store.put(job_id, result.data, headers, replaces=earlier)
         return StoredImage(
-            bucket=info.bucket,
+            bucket=self._store.bucket,
             object_name=job_id,
-            size=len(result.data),
+            size=stored.size,
             content_type=result.content_type,
-            sha256=hashlib.sha256(result.data).hexdigest(),
+            sha256=stored.sha256,
         )
 
-    async def _already_stored(self, job_id: str) -> tuple[StoredImage, float] | None:
-        """The image an earlier delivery stored (and its generation time), if any."""
-        try:
-            info = await self._store.get_info(job_id)
-        except ObjectNotFoundError:
-            return None
-        headers = info.headers or {}
-        sha256 = core.sha256_hex(info.digest)
-        content_type = _first(headers.get(_CONTENT_TYPE))
-        if not (sha256 and content_type and info.size):
-            return None
-        image = StoredImage(
-            bucket=info.bucket,
-            object_name=job_id,
-            size=info.size,
-            content_type=content_type,
-            sha256=sha256,
-        )
-        return image, core.seconds(_first(headers.get(_GENERATION_SECONDS)))
+
+def _complete(job_id: str, info: ObjectInfo) -> tuple[StoredImage, float] | None:
+    """The image an earlier delivery stored (and its generation time), if it is whole."""
+    headers = info.headers or {}
+    sha256 = core.sha256_hex(info.digest)
+    content_type = _first(headers.get(_CONTENT_TYPE))
+    if info.deleted or not (sha256 and content_type and info.size):
+        return None
+    image = StoredImage(
+        bucket=info.bucket,
+        object_name=job_id,
+        size=info.size,
+        content_type=content_type,
+        sha256=sha256,
+    )
+    return image, core.seconds(_first(headers.get(_GENERATION_SECONDS)))
 
 
 def _first(values: object) -> str | None:

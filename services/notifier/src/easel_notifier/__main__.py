@@ -27,9 +27,11 @@ async def serve(rt: Runtime[Settings]) -> None:
         per_chat_interval=settings.telegram_per_chat_interval_seconds,
     )
     outbox = Outbox(TelegramClient(bot), pacing)
-    images = Images(await bus.images_store(rt.js, settings))
+    images = Images(rt.js, await bus.images_store(rt.js, settings))
     ledger = Ledger(await rt.js.key_value(bus.DELIVERIES_BUCKET))
-    handler = ResultHandler(outbox, images, ledger, rt.registry)
+    handler = ResultHandler(
+        outbox, images, ledger, rt.registry, images_in_memory=settings.notifier_images_in_memory
+    )
     consumer: bus.ConsumerLoop[ResultEvent] = bus.ConsumerLoop(
         rt.js,
         stream=bus.RESULTS,

@@ -10,6 +10,7 @@ closed, only kept short.
 
 from __future__ import annotations
 
+import asyncio
 import mimetypes
 from datetime import UTC, datetime
 from typing import cast
@@ -29,7 +30,7 @@ from easel.settings import ModelRegistry
 
 from . import metrics, texts
 from .outbox import Outbox
-from .scheduler import Settlement, Stage
+from .scheduler import Settled, Settlement, Stage
 from .storage import ImageCorrupt, Images, Ledger
 from .telegram import DeleteMessage, EditText, SendPhoto
 
@@ -52,12 +53,21 @@ _BUS_ERRORS = (nats.errors.Error, TimeoutError)
 
 class ResultHandler:
     def __init__(
-        self, outbox: Outbox, images: Images, ledger: Ledger, registry: ModelRegistry
+        self,
+        outbox: Outbox,
+        images: Images,
+        ledger: Ledger,
+        registry: ModelRegistry,
+        *,
+        images_in_memory: int = 8,
     ) -> None:
         self._outbox = outbox
         self._images = images
         self._ledger = ledger
         self._registry = registry
+        # Handlers waiting here hold no image yet: in a burst, the others fetch only as
+        # photos are settled instead of all waiting in the paced outbox with their bytes.
+        self._in_memory = asyncio.Semaphore(images_in_memory)
 
     async def __call__(self, event: ResultEvent, delivery: bus.Delivery) -> bus.Outcome:
         requester = event.job.requester
@@ -92,24 +102,23 @@ class ResultHandler:
             await self._finish(event, requester)
             return bus.ACK
         self._outbox.edit(chat_id, status_id, texts.sending(), Stage.SENDING)
+        corrupt: str | None = None
         try:
-            data = await self._images.fetch(event.image)
+            settled = await self._send_photo(event, requester, model)
         except ImageCorrupt as error:
-            log.error("notifier.image_corrupt", reason=str(error))
+            # Handled past this block: the error's traceback holds the read buffer.
+            corrupt = str(error)
+        if corrupt is not None:
+            log.error("notifier.image_corrupt", reason=corrupt)
             await self._images.discard(event.image)
             text = texts.failure(model, ErrorCode.INVALID_IMAGE)
             return await self._final_text(event, requester, text, "corrupt", delivery)
-        if data is None:
+        if settled is None:
             log.warning("notifier.image_expired", object_name=event.image.object_name)
             return await self._final_text(
                 event, requester, texts.expired(model), "expired", delivery
             )
 
-        extension = mimetypes.guess_extension(event.image.content_type) or ""
-        photo = SendPhoto(
-            chat_id, data, f"{event.job_id}{extension}", texts.caption(model, event.prompt)
-        )
-        settled = await self._outbox.deliver(photo, message_id=status_id, stage=Stage.DONE)
         if settled.outcome in (Settlement.GAVE_UP, Settlement.WITHDRAWN):
             log.warning("notifier.photo_not_sent", outcome=settled.outcome, reason=settled.reason)
             return bus.Nak(bus.retry_delay(delivery.attempt))
@@ -133,6 +142,29 @@ class ResultHandler:
         log.info("notifier.photo_delivered", attempt=delivery.attempt, seconds=round(elapsed, 3))
         await self._finish(event, requester)
         return bus.ACK
+
+    async def _send_photo(
+        self, event: ImageGenerated, requester: TelegramRequester, model: str
+    ) -> Settled | None:
+        """Fetch the image and wait until Telegram settles the photo; None: it is gone.
+
+        The bytes live only in here, under the semaphore, so at most `images_in_memory`
+        images are held at once.
+        """
+        async with self._in_memory:
+            data = await self._images.fetch(event.image)
+            if data is None:
+                return None
+            extension = mimetypes.guess_extension(event.image.content_type) or ""
+            photo = SendPhoto(
+                requester.chat_id,
+                data,
+                f"{event.job_id}{extension}",
+                texts.caption(model, event.prompt),
+            )
+            return await self._outbox.deliver(
+                photo, message_id=requester.status_message_id, stage=Stage.DONE
+            )
 
     async def _record(self, job_id: str) -> None:
         try:

@@ -59,6 +59,8 @@ class Outbox:
             # Deleting a message sends nothing to the chat; Telegram's per-chat limit is
             # about messages sent.
             per_chat_limited=not isinstance(request, DeleteMessage),
+            # A final text must land after any status edit, or that edit could replace it.
+            overtakes_edits=not isinstance(request, EditText),
         )
         waiter: asyncio.Future[Settled] = asyncio.get_running_loop().create_future()
         self._waiters[call.id] = waiter

@@ -10,10 +10,15 @@ Rules:
   equal to what the message already shows is not sent, an update whose stage is lower
   than the message's stage is dropped (events arrive out of order), and a delivery for a
   message drops its pending edit;
-- pacing: a global token bucket; per chat, at most `per_chat_burst` calls in any window of
-  `per_chat_burst × per_chat_interval` (about one a second, short bursts allowed, as
+- pacing: bot-wide, at most `max_calls_per_second` calls in any sliding window of one
+  second, as Telegram counts them (so the notifier's share plus the gateway's never passes
+  the bot's ~30/s, yet "📤 Sending…", the photo and the deletion may go out at once); per
+  chat, at most `per_chat_burst` calls in any window of `per_chat_burst ×
+  per_chat_interval` (about one a second, short bursts allowed, as
   Telegram allows), not counting deletions; and one call in flight per chat (which also
-  keeps a chat's calls in order);
+  keeps a chat's calls in order), except that a delivery marked `overtakes_edits` (a photo,
+  a deletion) need not wait for a status edit in flight: the photo does not wait for the
+  "📤 Sending…" it follows, and an edit landing after the deletion finds nothing to edit;
 - a 429 holds the chat for `retry_after`, and everything when several chats get one
   together (a global flood), then the same call is retried; network errors are retried
   with bounded exponential backoff.
@@ -33,6 +38,7 @@ V = TypeVar("V")
 MessageKey = tuple[int, int]  # (chat_id, message_id)
 # Float slack: a wakeup computed for "one token is back" must find that token there.
 _EPSILON = 1e-9
+_WINDOW_SECONDS = 1.0  # Telegram's bot-wide limit is per second
 
 
 class Stage(IntEnum):
@@ -57,14 +63,15 @@ class Priority(StrEnum):
 
 @dataclass(frozen=True)
 class Pacing:
-    max_calls_per_second: float = 25.0
+    max_calls_per_second: float = 20.0
     per_chat_interval: float = 1.0
     # "📤 Sending…", the photo and the status delete go out together instead of a second
     # apart each; the average stays at one call per interval.
     per_chat_burst: int = 3
-    # A bucket of a fifth of a second's calls: no window of one second sees more than
-    # 1.2 × the rate, which stays under Telegram's ~30/s at the default 25/s.
-    burst_seconds: float = 0.2
+    # Of a chat's burst, what a status edit leaves free: the photo's call, and the status
+    # message the gateway sent, which the notifier does not see. A queue position or
+    # "📤 Sending…" is worth less than the photo arriving three seconds sooner.
+    per_chat_edit_reserve: int = 2
     network_attempts: int = 5
     backoff_initial: float = 0.5
     backoff_max: float = 8.0
@@ -131,6 +138,8 @@ class Call(Generic[P]):
     attempt: int = 1
     not_before: float = 0.0
     per_chat_limited: bool = True
+    overtakes_edits: bool = False
+    sent_at: float = 0.0
 
     @property
     def key(self) -> MessageKey | None:
@@ -161,13 +170,21 @@ class Scheduler(Generic[P]):
     ) -> None:
         self._clock = clock
         self._pacing = pacing or Pacing()
-        self._burst = max(1.0, self._pacing.max_calls_per_second * self._pacing.burst_seconds)
-        self._tokens = self._burst
-        self._refilled_at = clock()
+        # The bot-wide window: a call counts from when it is sent until a second after its
+        # answer (Telegram counted it somewhere in between; a burst's calls reach it later
+        # than they leave here).
+        self._per_window = max(1, int(self._pacing.max_calls_per_second + _EPSILON))
+        # Status edits leave a quarter of the window to deliveries: under load a photo does
+        # not wait behind "📤 Sending…" or a position, and those edits are then superseded.
+        self._edit_limit = self._per_window - self._per_window // 4
+        self._outstanding = 0
+        self._answered: deque[float] = deque(maxlen=self._per_window)
         self._hold_all_until = 0.0
         self._chat_held_until: dict[int, float] = {}
         self._chat_sent: dict[int, deque[float]] = {}
-        self._busy_chats: set[int] = set()
+        # Calls in flight per chat, and the chats with a delivery among them.
+        self._in_flight: dict[int, int] = {}
+        self._delivering: set[int] = set()
         self._recent_429: deque[tuple[float, int]] = deque()
         self._deliveries: deque[Call[P]] = deque()
         self._edits: OrderedDict[MessageKey, Call[P]] = OrderedDict()
@@ -201,6 +218,7 @@ class Scheduler(Generic[P]):
         message_id: int | None = None,
         stage: Stage | None = None,
         per_chat_limited: bool = True,
+        overtakes_edits: bool = False,
     ) -> Call[P]:
         """Queue a delivery; if it concerns a message, its pending edit is obsolete."""
         call = Call(
@@ -210,6 +228,7 @@ class Scheduler(Generic[P]):
             message_id,
             payload=payload,
             per_chat_limited=per_chat_limited,
+            overtakes_edits=overtakes_edits,
         )
         if call.key is not None:
             self._edits.pop(call.key, None)
@@ -233,32 +252,39 @@ class Scheduler(Generic[P]):
         now = self._clock()
         if now < self._hold_all_until:
             return None
-        self._refill(now)
-        if self._tokens < 1.0 - _EPSILON:
-            return None
-        call = self._take_delivery(now) or self._take_edit(now)
+        used = self._window_used(now)
+        call = self._take_delivery(now) if used < self._per_window else None
+        if call is None and used < self._edit_limit:
+            call = self._take_edit(now)
         if call is None:
             return None
-        self._tokens = max(0.0, self._tokens - 1.0)
-        self._busy_chats.add(call.chat_id)
+        self._outstanding += 1
+        self._in_flight[call.chat_id] = self._in_flight.get(call.chat_id, 0) + 1
+        if call.priority is Priority.DELIVERY:
+            self._delivering.add(call.chat_id)
         if call.per_chat_limited:
             sent = self._chat_sent.setdefault(
                 call.chat_id, deque(maxlen=self._pacing.per_chat_burst)
             )
             sent.append(now)
+            call.sent_at = now
         if call.priority is Priority.EDIT and call.key is not None:
             self._shown[call.key] = call.text
         return call
 
     def next_wakeup(self) -> float | None:
         """When a pending call may become sendable; None if only a completion can help."""
-        ready = [self._ready_at(c) for c in self._pending() if c.chat_id not in self._busy_chats]
-        if not ready:
-            return None
-        at = max(min(ready), self._hold_all_until)
-        if self._tokens < 1.0 - _EPSILON:
-            at = max(at, self._refilled_at + (1.0 - self._tokens) / self._rate)
-        return at
+        now = self._clock()
+        wakeups = []
+        for calls, limit in (
+            (self._deliveries, self._per_window),
+            (self._edits.values(), self._edit_limit),
+        ):
+            ready = [self._ready_at(c) for c in calls if self._free(c)]
+            window = self._window_free_at(limit, now)
+            if ready and window is not None:
+                wakeups.append(max(min(ready), window))
+        return max(min(wakeups), self._hold_all_until) if wakeups else None
 
     def pending(self, priority: Priority) -> int:
         return len(self._deliveries) if priority is Priority.DELIVERY else len(self._edits)
@@ -268,7 +294,12 @@ class Scheduler(Generic[P]):
     def complete(self, call: Call[P], result: CallResult) -> Settled | None:
         """Apply a call's result; None means it was queued again and will be retried."""
         now = self._clock()
-        self._busy_chats.discard(call.chat_id)
+        self._outstanding = max(0, self._outstanding - 1)
+        self._answered.append(now)
+        if (left := self._in_flight.pop(call.chat_id, 1) - 1) > 0:
+            self._in_flight[call.chat_id] = left
+        if call.priority is Priority.DELIVERY:
+            self._delivering.discard(call.chat_id)
         self._prune_chats(now)
         match result:
             case Accepted():
@@ -283,6 +314,7 @@ class Scheduler(Generic[P]):
                 self._forget_shown(call)
                 return Settled(Settlement.REJECTED, reason)
             case RetryAfter(seconds=seconds):
+                self._uncount(call)  # Telegram counts only the calls it carried out
                 self._hold_chat(call.chat_id, now, seconds)
                 return self._requeue(call)
             case Transient(reason=reason):
@@ -295,18 +327,26 @@ class Scheduler(Generic[P]):
 
     # -- internals ---------------------------------------------------------------------
 
-    @property
-    def _rate(self) -> float:
-        return self._pacing.max_calls_per_second
-
     def _new_id(self) -> int:
         self._next_id += 1
         return self._next_id
 
-    def _refill(self, now: float) -> None:
-        elapsed = max(0.0, now - self._refilled_at)
-        self._tokens = min(self._burst, self._tokens + elapsed * self._rate)
-        self._refilled_at = now
+    def _recent_answers(self, now: float) -> list[float]:
+        return [at for at in self._answered if at > now - _WINDOW_SECONDS]
+
+    def _window_used(self, now: float) -> int:
+        return self._outstanding + len(self._recent_answers(now))
+
+    def _window_free_at(self, limit: int, now: float) -> float | None:
+        """When the bot-wide window has room under `limit` again; None if only an answer
+        to a call in flight can make room."""
+        answers = self._recent_answers(now)
+        excess = self._outstanding + len(answers) - limit  # calls that must leave first
+        if excess < 0:
+            return float("-inf")
+        if excess >= len(answers):
+            return None
+        return answers[excess] + _WINDOW_SECONDS + _EPSILON
 
     @property
     def _chat_window(self) -> float:
@@ -315,12 +355,23 @@ class Scheduler(Generic[P]):
     def _ready_at(self, call: Call[P]) -> float:
         at = max(call.not_before, self._chat_held_until.get(call.chat_id, 0.0))
         sent = self._chat_sent.get(call.chat_id)
-        if call.per_chat_limited and sent and len(sent) == sent.maxlen:
-            at = max(at, sent[0] + self._chat_window)  # the oldest of the burst must age out
+        if not (call.per_chat_limited and sent):
+            return at
+        need = 1 if call.priority is Priority.DELIVERY else 1 + self._pacing.per_chat_edit_reserve
+        may_remain = max(0, self._pacing.per_chat_burst - need)  # calls left in the window
+        if len(sent) > may_remain:
+            # Ready once enough of the oldest have aged out of the window.
+            at = max(at, sent[len(sent) - may_remain - 1] + self._chat_window)
         return at
 
+    def _free(self, call: Call[P]) -> bool:
+        """Nothing in flight in the call's chat stops it (pacing aside)."""
+        if call.overtakes_edits:
+            return call.chat_id not in self._delivering
+        return call.chat_id not in self._in_flight
+
     def _sendable(self, call: Call[P], now: float) -> bool:
-        return call.chat_id not in self._busy_chats and self._ready_at(call) <= now + _EPSILON
+        return self._free(call) and self._ready_at(call) <= now + _EPSILON
 
     def _pending(self) -> list[Call[P]]:
         return [*self._deliveries, *self._edits.values()]
@@ -361,6 +412,11 @@ class Scheduler(Generic[P]):
         self._edits[key] = call
         self._edits.move_to_end(key, last=False)
         return None
+
+    def _uncount(self, call: Call[P]) -> None:
+        sent = self._chat_sent.get(call.chat_id)
+        if call.per_chat_limited and sent and call.sent_at in sent:
+            sent.remove(call.sent_at)
 
     def _forget_shown(self, call: Call[P]) -> None:
         if call.priority is Priority.EDIT and call.key is not None:

@@ -15,5 +15,7 @@ class Settings(EaselSettings):
     telegram_per_chat_interval_seconds: float = Field(default=1.0, ge=0, le=60)
     telegram_timeout_seconds: float = Field(default=60.0, gt=0, le=600)
     notifier_concurrency: int = Field(default=32, ge=1, le=1024)
+    # Images fetched and not yet settled by Telegram, at most: bounds memory in a burst.
+    notifier_images_in_memory: int = Field(default=8, ge=1, le=1024)
     # Safety net for the event-driven queue positions (a missed event, a reconnect).
     queue_refresh_seconds: float = Field(default=5.0, gt=0, le=300)

@@ -7,6 +7,7 @@ network / 5xx → Transient, any other refusal → Rejected) and is counted by k
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 
 import structlog
@@ -23,7 +24,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.types import BufferedInputFile
+from aiogram.types import InputFile
 from pydantic import SecretStr
 
 from . import metrics
@@ -40,7 +41,7 @@ class EditText:
 @dataclass(frozen=True)
 class SendPhoto:
     chat_id: int
-    photo: bytes
+    photo: bytes | memoryview
     filename: str
     caption: str
 
@@ -52,6 +53,24 @@ class DeleteMessage:
 
 
 Request = EditText | SendPhoto | DeleteMessage
+
+
+class _PhotoFile(InputFile):
+    """The photo's bytes, uploaded in slices.
+
+    Not aiogram's `BufferedInputFile`: it takes `bytes` only, and the memoryview that
+    `Images.fetch` returns would have to be copied whole into one.
+    """
+
+    def __init__(self, data: bytes | memoryview, filename: str) -> None:
+        super().__init__(filename=filename)
+        self._data = data
+
+    async def read(self, bot: Bot) -> AsyncGenerator[bytes, None]:
+        view = memoryview(self._data)
+        for start in range(0, len(view), self.chunk_size):
+            yield view[start : start + self.chunk_size].tobytes()
+
 
 log = structlog.get_logger("easel.notifier")
 
@@ -138,7 +157,7 @@ class TelegramClient:
             case EditText(chat_id=chat_id, message_id=message_id, text=text):
                 await self._bot.edit_message_text(text=text, chat_id=chat_id, message_id=message_id)
             case SendPhoto(chat_id=chat_id, photo=photo, filename=filename, caption=caption):
-                file = BufferedInputFile(photo, filename=filename)
+                file = _PhotoFile(photo, filename)
                 await self._bot.send_photo(chat_id=chat_id, photo=file, caption=caption)
             case DeleteMessage(chat_id=chat_id, message_id=message_id):
                 await self._bot.delete_message(chat_id=chat_id, message_id=message_id)
