@@ -6,6 +6,7 @@ import asyncio
 from datetime import UTC, datetime
 
 import pytest
+import stamina
 from nats.js import JetStreamContext
 
 from easel import bus
@@ -73,3 +74,21 @@ async def test_consumer_loop_terms_poison_and_acks_good(js: JetStreamContext) ->
 @pytest.mark.parametrize(("attempt", "expected"), [(1, 1.0), (2, 2.0), (4, 8.0), (30, 60.0)])
 def test_retry_delay_backs_off_and_caps(attempt: int, expected: float) -> None:
     assert bus.retry_delay(attempt) == expected
+
+
+async def test_a_publish_waits_out_a_jetstream_that_is_not_there_yet(
+    js: JetStreamContext,
+) -> None:
+    """A restarting server answers "no responders": nothing was stored, so it is retried."""
+    failed = asyncio.Event()
+    hooks = stamina.instrumentation.get_on_retry_hooks()
+    stamina.instrumentation.set_on_retry_hooks([lambda details: failed.set()])
+    try:
+        publishing = asyncio.create_task(bus.publish(js, requested("tg_1_9")))
+        await asyncio.wait_for(failed.wait(), timeout=5)
+        await bus.provision(js, EaselSettings(), REGISTRY)
+        ack = await asyncio.wait_for(publishing, timeout=15)
+    finally:
+        stamina.instrumentation.set_on_retry_hooks(hooks)
+    assert ack.stream == bus.REQUESTS
+    assert (await js.stream_info(bus.REQUESTS)).state.messages == 1

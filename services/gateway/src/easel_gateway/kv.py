@@ -7,16 +7,23 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import stamina
 import structlog
 from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
 from nats.js.kv import KeyValue
 
+from easel import bus
 from easel_gateway import claims, ratelimit
 from easel_gateway.jobs import rate_limit_key
 from easel_gateway.metrics import CLAIM_TAKEOVERS
 
 log = structlog.get_logger("easel.gateway")
 
+# Only what certainly did nothing is repeated: a timed-out `create` may have claimed the
+# job, and a repeat would then find its own claim and wait it out as another handler's.
+_through_a_restart = stamina.retry(
+    on=bus.UNANSWERED, attempts=8, wait_initial=0.1, wait_max=2.0, timeout=20.0
+)
 _CAS_ATTEMPTS = 50  # far above the concurrent requests one user can have in flight
 
 
@@ -44,6 +51,7 @@ class JobClaims:
         self.stale_after = stale_after
         self._clock = clock
 
+    @_through_a_restart
     async def claim(self, job_id: str) -> HeldClaim | None:
         """Hold the job's claim, or None when it is settled already (a duplicate).
 
@@ -123,6 +131,7 @@ class RateLimiter:
         self.window = window
         self._clock = clock
 
+    @_through_a_restart
     async def acquire(self, user_id: int) -> ratelimit.Decision:
         """Take a slot if the window has one; the decision says when to come back if not."""
         key = rate_limit_key(user_id)

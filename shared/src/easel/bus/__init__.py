@@ -7,7 +7,7 @@ from ._deadletter import DlqHeader, Letter, dead_letter
 from ._decode import decoder, rejection
 from ._outcome import ACK, Ack, Delivery, Nak, Outcome, Reason, Term
 from ._provision import images_store, provision
-from ._publish import publish
+from ._publish import UNANSWERED, publish
 from ._topology import (
     DELIVERIES_BUCKET,
     DLQ,
@@ -43,6 +43,7 @@ __all__ = [
     "RATE_LIMIT_BUCKET",
     "REQUESTS",
     "RESULTS",
+    "UNANSWERED",
     "Ack",
     "ConsumerLoop",
     "Delivery",

@@ -6,11 +6,15 @@ import nats.errors
 import stamina
 from nats.js import JetStreamContext
 from nats.js.api import PubAck
+from nats.js.errors import NoStreamResponseError
 
 from easel.events import Event
 from easel.telemetry import metrics
 
-_TRANSIENT = (nats.errors.TimeoutError, nats.errors.NoRespondersError)
+# The request reached no server (JetStream restarting, say): nothing happened, so it is
+# safe to repeat anything. nats-py raises NoStreamResponseError for a publish.
+UNANSWERED = (nats.errors.NoRespondersError, NoStreamResponseError)
+_TRANSIENT = (nats.errors.TimeoutError, *UNANSWERED)  # Nats-Msg-Id drops a repeated publish
 
 
 @stamina.retry(on=_TRANSIENT, attempts=8, wait_initial=0.1, wait_max=2.0, timeout=20.0)
