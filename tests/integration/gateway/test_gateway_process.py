@@ -33,6 +33,18 @@ def get(url: str) -> tuple[int, str]:
         return answer.status, answer.read().decode()
 
 
+async def scrape_until(url: str, text: str, within: float) -> str:
+    """The endpoint's body once it contains `text`, or the last body read."""
+    body = ""
+    async with asyncio.timeout(within):
+        while True:
+            status, body = await asyncio.to_thread(get, url)
+            assert status == 200
+            if text in body:
+                return body
+            await asyncio.sleep(0.05)  # polling a process's HTTP endpoint: no event to await
+
+
 @pytest.fixture
 def telegram() -> Iterator[BotApiStandin]:
     with BotApiStandin(flood_limits=False) as standin:
@@ -75,9 +87,11 @@ async def test_the_process_queues_a_request_reports_metrics_and_stops_cleanly(
         event = ImageRequested.model_validate_json((await requested.next_msg(timeout=15)).data)
         assert event.job_id == f"tg_4242_{update.message_id}"
         await telegram.wait_for_async(lambda: len(telegram.bot_visible_messages(4242)) == 1)
-        status, metrics = await asyncio.to_thread(get, f"http://127.0.0.1:{port}/metrics")
-        assert status == 200
-        assert 'easel_gateway_requests_total{outcome="accepted"} 1.0' in metrics
+        accepted = 'easel_gateway_requests_total{outcome="accepted"} 1.0'
+        # Counted once the claim is settled, a round trip after the event is out: another
+        # process, so its endpoint is read until it shows (bounded).
+        metrics = await scrape_until(f"http://127.0.0.1:{port}/metrics", accepted, within=10)
+        assert accepted in metrics
         assert 'easel_gateway_requests_total{outcome="rejected_rate_limited"} 0.0' in metrics
         assert await asyncio.to_thread(get, f"http://127.0.0.1:{port}/readyz") == (200, "ready\n")
         proc.send_signal(signal.SIGTERM)

@@ -1,10 +1,9 @@
 """Images into the Object Store, in the format nats-py's `ObjectStore.get` reads.
 
 Written here rather than with `ObjectStore.put`, because this write sits between the
-backend's answer and the next job's dispatch (the capacity slot is freed by the ack):
-`put` looks up an earlier version first and waits for each chunk's ack in turn, one round
-trip per 128 KiB. Here the chunks go out back to back with a window of acks outstanding,
-the lookup is only made for a redelivered job, and the image is sliced, never copied whole.
+backend's answer and the ack that frees the model's slot: `put` first looks up an earlier
+version (a round trip on every job; here only a redelivered job does), and it copies the
+image into a reader; here chunks are sliced from the one buffer the answer was read into.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ from datetime import UTC, datetime
 
 import nats.errors
 from nats.js import JetStreamContext
-from nats.js.api import Header, ObjectInfo, ObjectMetaOptions, PubAck
+from nats.js.api import Header, ObjectInfo, ObjectMetaOptions
 from nats.js.errors import ObjectNotFoundError
 from nats.js.kv import MSG_ROLLUP_SUBJECT
 from nats.js.object_store import (
@@ -31,10 +30,6 @@ from nats.js.object_store import (
     ObjectStore,
 )
 from nats.nuid import NUID
-
-# Chunk acks awaited at once: enough to keep the connection busy, while the client's
-# write buffer holds at most this many chunks (1 MiB) beyond the image itself.
-ACK_WINDOW = 8
 
 
 @dataclass(frozen=True)
@@ -113,18 +108,11 @@ class ImageStore:
 
     async def _put_chunks(self, subject: str, view: memoryview) -> hashlib._Hash:
         digest = hashlib.sha256()
-        window: list[asyncio.Future[PubAck]] = []
-        try:
-            for offset in range(0, len(view), OBJ_DEFAULT_CHUNK_SIZE):
-                chunk = view[offset : offset + OBJ_DEFAULT_CHUNK_SIZE]
-                digest.update(chunk)
-                if len(window) == ACK_WINDOW:
-                    await window.pop(0)
-                # Published in call order, so the chunks are stored in order.
-                window.append(await self._js.publish_async(subject, bytes(chunk)))
-            for ack in window:
-                await ack
-        finally:
-            for ack in window:
-                ack.cancel()  # on failure: gives back the client's slot for it
+        for offset in range(0, len(view), OBJ_DEFAULT_CHUNK_SIZE):
+            chunk = view[offset : offset + OBJ_DEFAULT_CHUNK_SIZE]
+            digest.update(chunk)
+            # One at a time, each acked: in stream order, and a refusal (the bucket full,
+            # say) raises here. nats-py's publish_async loses such a refusal in its reply
+            # callback, so its future never completes.
+            await self._js.publish(subject, bytes(chunk))
         return digest
