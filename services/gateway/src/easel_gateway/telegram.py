@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -23,6 +22,7 @@ from aiogram.methods.base import TelegramType
 from aiogram.types import Message
 from pydantic import SecretStr
 
+from easel.callwindow import CallWindow
 from easel_gateway.metrics import TELEGRAM_RETRIES
 
 log = structlog.get_logger("easel.gateway")
@@ -108,15 +108,11 @@ class FloodControl(BaseRequestMiddleware):
 
 
 class _Window:
-    """At most `calls` calls in any second, counted as Telegram may count them: from when a
-    call leaves until a second after its answer (a burst reaches Telegram later than it
-    leaves here). Calls are admitted first come, first served; after a quiet spell a burst
-    goes at once."""
+    """Admits calls as `CallWindow` counts them, first come, first served; after a quiet
+    spell a burst goes at once."""
 
     def __init__(self, calls: int) -> None:
-        self._calls = max(1, calls)
-        self._outstanding = 0
-        self._answered: deque[float] = deque(maxlen=self._calls)
+        self._counted = CallWindow(calls)
         self._admission = asyncio.Lock()  # FIFO: the longest waiting call goes next
         self._room = asyncio.Event()
 
@@ -124,27 +120,16 @@ class _Window:
     async def slot(self) -> AsyncIterator[None]:
         loop = asyncio.get_running_loop()
         async with self._admission:
-            while (wait := self._wait(loop.time())) != 0.0:
+            while (at := self._counted.free_at(now := loop.time())) is None or at > now:
                 self._room.clear()
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._room.wait(), wait)
-            self._outstanding += 1
+                    await asyncio.wait_for(self._room.wait(), None if at is None else at - now)
+            self._counted.sent()
         try:
             yield
         finally:
-            self._outstanding -= 1
-            self._answered.append(loop.time())
+            self._counted.answered(loop.time())
             self._room.set()
-
-    def _wait(self, now: float) -> float | None:
-        """0 if a call may go now; else how long until one may (None: until an answer)."""
-        recent = [at for at in self._answered if at > now - 1.0]
-        excess = self._outstanding + len(recent) - self._calls
-        if excess < 0:
-            return 0.0
-        if excess >= len(recent):
-            return None
-        return max(recent[excess] + 1.0 - now, 1e-3)
 
 
 class _KeyedLock:

@@ -32,13 +32,14 @@ from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 from typing import Generic, TypeVar
 
+from easel.callwindow import CallWindow
+
 P = TypeVar("P")
 K = TypeVar("K")
 V = TypeVar("V")
 MessageKey = tuple[int, int]  # (chat_id, message_id)
 # Float slack: a wakeup computed for "one token is back" must find that token there.
 _EPSILON = 1e-9
-_WINDOW_SECONDS = 1.0  # Telegram's bot-wide limit is per second
 
 
 class Stage(IntEnum):
@@ -170,15 +171,10 @@ class Scheduler(Generic[P]):
     ) -> None:
         self._clock = clock
         self._pacing = pacing or Pacing()
-        # The bot-wide window: a call counts from when it is sent until a second after its
-        # answer (Telegram counted it somewhere in between; a burst's calls reach it later
-        # than they leave here).
-        self._per_window = max(1, int(self._pacing.max_calls_per_second + _EPSILON))
+        self._window = CallWindow(int(self._pacing.max_calls_per_second + _EPSILON))
         # Status edits leave a quarter of the window to deliveries: under load a photo does
         # not wait behind "📤 Sending…" or a position, and those edits are then superseded.
-        self._edit_limit = self._per_window - self._per_window // 4
-        self._outstanding = 0
-        self._answered: deque[float] = deque(maxlen=self._per_window)
+        self._edit_limit = self._window.calls - self._window.calls // 4
         self._hold_all_until = 0.0
         self._chat_held_until: dict[int, float] = {}
         self._chat_sent: dict[int, deque[float]] = {}
@@ -252,13 +248,13 @@ class Scheduler(Generic[P]):
         now = self._clock()
         if now < self._hold_all_until:
             return None
-        used = self._window_used(now)
-        call = self._take_delivery(now) if used < self._per_window else None
+        used = self._window.used(now)
+        call = self._take_delivery(now) if used < self._window.calls else None
         if call is None and used < self._edit_limit:
             call = self._take_edit(now)
         if call is None:
             return None
-        self._outstanding += 1
+        self._window.sent()
         self._in_flight[call.chat_id] = self._in_flight.get(call.chat_id, 0) + 1
         if call.priority is Priority.DELIVERY:
             self._delivering.add(call.chat_id)
@@ -277,11 +273,11 @@ class Scheduler(Generic[P]):
         now = self._clock()
         wakeups = []
         for calls, limit in (
-            (self._deliveries, self._per_window),
+            (self._deliveries, self._window.calls),
             (self._edits.values(), self._edit_limit),
         ):
             ready = [self._ready_at(c) for c in calls if self._free(c)]
-            window = self._window_free_at(limit, now)
+            window = self._window.free_at(now, limit)
             if ready and window is not None:
                 wakeups.append(max(min(ready), window))
         return max(min(wakeups), self._hold_all_until) if wakeups else None
@@ -294,8 +290,7 @@ class Scheduler(Generic[P]):
     def complete(self, call: Call[P], result: CallResult) -> Settled | None:
         """Apply a call's result; None means it was queued again and will be retried."""
         now = self._clock()
-        self._outstanding = max(0, self._outstanding - 1)
-        self._answered.append(now)
+        self._window.answered(now)
         if (left := self._in_flight.pop(call.chat_id, 1) - 1) > 0:
             self._in_flight[call.chat_id] = left
         if call.priority is Priority.DELIVERY:
@@ -330,23 +325,6 @@ class Scheduler(Generic[P]):
     def _new_id(self) -> int:
         self._next_id += 1
         return self._next_id
-
-    def _recent_answers(self, now: float) -> list[float]:
-        return [at for at in self._answered if at > now - _WINDOW_SECONDS]
-
-    def _window_used(self, now: float) -> int:
-        return self._outstanding + len(self._recent_answers(now))
-
-    def _window_free_at(self, limit: int, now: float) -> float | None:
-        """When the bot-wide window has room under `limit` again; None if only an answer
-        to a call in flight can make room."""
-        answers = self._recent_answers(now)
-        excess = self._outstanding + len(answers) - limit  # calls that must leave first
-        if excess < 0:
-            return float("-inf")
-        if excess >= len(answers):
-            return None
-        return answers[excess] + _WINDOW_SECONDS + _EPSILON
 
     @property
     def _chat_window(self) -> float:
