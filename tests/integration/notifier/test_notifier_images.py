@@ -65,11 +65,12 @@ async def test_fetch_of_a_missing_or_deleted_object_is_none(
     assert await consumers(js) == 0
 
 
+@pytest.mark.parametrize("size", [CHUNK // 2, 3 * CHUNK], ids=["one-chunk", "many-chunks"])
 async def test_fetch_when_the_chunks_expired_before_the_metadata_is_none(
-    js: JetStreamContext, store: ObjectStore, images: Images
+    js: JetStreamContext, store: ObjectStore, images: Images, size: int
 ) -> None:
     # Chunks are stored before their metadata, so max_age takes them first.
-    image = await store_image(js, "img_expiring.png", os.urandom(3 * CHUNK))
+    image = await store_image(js, "img_expiring.png", os.urandom(size))
     info = await store.get_info(image.object_name)
     await js.purge_stream(STREAM, subject=f"$O.{bus.IMAGES_BUCKET}.C.{info.nuid}")
 
@@ -99,10 +100,11 @@ async def test_a_size_other_than_the_events_is_corrupt(
     assert await consumers(js) == 0
 
 
+@pytest.mark.parametrize("size", [10, CHUNK + 10], ids=["one-chunk", "many-chunks"])
 async def test_bytes_other_than_the_objects_digest_are_corrupt(
-    js: JetStreamContext, store: ObjectStore, images: Images
+    js: JetStreamContext, store: ObjectStore, images: Images, size: int
 ) -> None:
-    image = await store_image(js, "img_bad_digest.png", os.urandom(CHUNK + 10))
+    image = await store_image(js, "img_bad_digest.png", os.urandom(size))
     await rewrite_meta(js, image, digest=hashlib.sha256(b"other bytes").digest())
 
     with pytest.raises(ImageCorrupt, match="digest"):

@@ -38,6 +38,7 @@ log = structlog.get_logger("easel.notifier")
 
 _decode = bus.decoder(PromptEnhanced).validate_json
 _RESTART_DELAY = 2.0
+_MIN_ROUND_SECONDS = 0.25
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,10 @@ class QueueWatch:
                     await asyncio.wait_for(self._dirty.wait(), self._refresh)
                 self._dirty.clear()
                 await self._recompute()
+                # A queue moving several times a second is ranked a few times a second:
+                # its edits could not go out faster, and every round re-ranks every job,
+                # on the cores the generator hands out the next job on.
+                await asyncio.sleep(_MIN_ROUND_SECONDS)
         finally:
             for sub in (replay, moves):
                 with contextlib.suppress(Exception):

@@ -82,7 +82,8 @@ class Images:
         try:
             # Bounded: chunks that vanish mid-read would otherwise be waited for forever.
             async with asyncio.timeout(self._timeout):
-                data, digest = await self._read(info, image.size)
+                read = self._read_one if info.chunks == 1 else self._read
+                data, digest = await read(info, image.size)
         except _Gone:
             return None
         if digest != expected:
@@ -90,6 +91,19 @@ class Images:
         if digest.hex() != image.sha256:
             raise ImageCorrupt("sha256 differs from the event's")
         return data
+
+    async def _read_one(self, info: ObjectInfo, size: int) -> tuple[memoryview, bytes]:
+        """A one-chunk object (up to 128 KiB) in one request, without a consumer: the
+        common small image's fetch is one round trip instead of four."""
+        subject = f"$O.{self._bucket}.C.{info.nuid}"
+        try:
+            msg = await self._js.get_last_msg(f"OBJ_{self._bucket}", subject)
+        except NotFoundError:
+            raise _Gone from None
+        data = msg.data or b""
+        if len(data) != size:
+            raise ImageCorrupt("the stored chunk's size differs from the object's")
+        return memoryview(data), hashlib.sha256(data).digest()
 
     async def _read(self, info: ObjectInfo, size: int) -> tuple[memoryview, bytes]:
         """The object's chunks, pulled a few at a time into one preallocated buffer.
