@@ -7,7 +7,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import stamina
 import structlog
 from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
 from nats.js.kv import KeyValue
@@ -19,11 +18,6 @@ from easel_gateway.metrics import CLAIM_TAKEOVERS
 
 log = structlog.get_logger("easel.gateway")
 
-# Only what certainly did nothing is repeated: a timed-out `create` may have claimed the
-# job, and a repeat would then find its own claim and wait it out as another handler's.
-_through_a_restart = stamina.retry(
-    on=bus.UNANSWERED, attempts=8, wait_initial=0.1, wait_max=2.0, timeout=20.0
-)
 _CAS_ATTEMPTS = 50  # far above the concurrent requests one user can have in flight
 
 
@@ -51,7 +45,9 @@ class JobClaims:
         self.stale_after = stale_after
         self._clock = clock
 
-    @_through_a_restart
+    # Only retried unanswered: a timed-out `create` may have claimed the job, and a repeat
+    # would then find its own claim and wait it out as another handler's.
+    @bus.retry_unanswered
     async def claim(self, job_id: str) -> HeldClaim | None:
         """Hold the job's claim, or None when it is settled already (a duplicate).
 
@@ -131,7 +127,7 @@ class RateLimiter:
         self.window = window
         self._clock = clock
 
-    @_through_a_restart
+    @bus.retry_unanswered
     async def acquire(self, user_id: int) -> ratelimit.Decision:
         """Take a slot if the window has one; the decision says when to come back if not."""
         key = rate_limit_key(user_id)

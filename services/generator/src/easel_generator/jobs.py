@@ -173,7 +173,7 @@ def _complete(job_id: str, info: ObjectInfo) -> tuple[StoredImage, float] | None
     headers = info.headers or {}
     sha256 = core.sha256_hex(info.digest)
     content_type = _first(headers.get(_CONTENT_TYPE))
-    if info.deleted or not (sha256 and content_type and info.size):
+    if not (sha256 and content_type and info.size):
         return None
     image = StoredImage(
         bucket=info.bucket,

@@ -100,7 +100,7 @@ class ImageStore:
             with contextlib.suppress(nats.errors.Error, TimeoutError):
                 await self._js.purge_stream(self._stream, subject=chunks)
             raise
-        if replaces is not None and not replaces.deleted and replaces.nuid:
+        if replaces is not None and replaces.nuid:
             old = OBJ_CHUNKS_PRE_TEMPLATE.format(bucket=self._bucket, obj=replaces.nuid)
             with contextlib.suppress(nats.errors.Error, TimeoutError):
                 await self._js.purge_stream(self._stream, subject=old)

@@ -23,7 +23,7 @@ from nats.js.errors import (
     ObjectNotFoundError,
 )
 from nats.js.kv import KeyValue
-from nats.js.object_store import ObjectStore
+from nats.js.object_store import OBJ_CHUNKS_PRE_TEMPLATE, OBJ_STREAM_TEMPLATE, ObjectStore
 
 from easel import bus
 from easel.events import StoredImage
@@ -59,6 +59,7 @@ class Images:
     ) -> None:
         self._js = js
         self._store = store
+        self._stream = OBJ_STREAM_TEMPLATE.format(bucket=bucket)
         self._bucket = bucket
         self._timeout = timeout
 
@@ -95,9 +96,8 @@ class Images:
     async def _read_one(self, info: ObjectInfo, size: int) -> tuple[memoryview, bytes]:
         """A one-chunk object (up to 128 KiB) in one request, without a consumer: the
         common small image's fetch is one round trip instead of four."""
-        subject = f"$O.{self._bucket}.C.{info.nuid}"
         try:
-            msg = await self._js.get_last_msg(f"OBJ_{self._bucket}", subject)
+            msg = await self._js.get_last_msg(self._stream, self._chunks(info))
         except NotFoundError:
             raise _Gone from None
         data = msg.data or b""
@@ -113,20 +113,19 @@ class Images:
         while the first is assembled (and a BytesIO's `getvalue` makes a third).
         """
         chunks = info.chunks or 0
-        stream = f"OBJ_{self._bucket}"
         name = f"notifier-read-{uuid.uuid4().hex}"
         config = ConsumerConfig(
             name=name,
-            filter_subject=f"$O.{self._bucket}.C.{info.nuid}",
+            filter_subject=self._chunks(info),
             deliver_policy=DeliverPolicy.ALL,
             ack_policy=AckPolicy.NONE,
             inactive_threshold=_READER_IDLE_SECONDS,
             mem_storage=True,
         )
         try:
-            created = await self._js.add_consumer(stream, config)
+            created = await self._js.add_consumer(self._stream, config)
         except BaseException:
-            await self._delete_consumer(stream, name)  # it may exist though the reply was lost
+            await self._delete_consumer(name)  # it may exist though the reply was lost
             raise
         sub = None
         try:
@@ -136,7 +135,7 @@ class Images:
                 raise _Gone
             if (created.num_pending or 0) > chunks:
                 raise ImageCorrupt("more chunks stored than the object lists")
-            sub = await self._js.pull_subscribe_bind(consumer=name, stream=stream)
+            sub = await self._js.pull_subscribe_bind(consumer=name, stream=self._stream)
             view = memoryview(mmap.mmap(-1, size))  # size ≥ 1: the event's, validated
             digest = hashlib.sha256()
             batch = max(1, _PULL_BYTES // -(-size // max(chunks, 1)))
@@ -156,12 +155,15 @@ class Images:
             if sub is not None:
                 with contextlib.suppress(nats.errors.Error):
                     await sub.unsubscribe()
-            await self._delete_consumer(stream, name)
+            await self._delete_consumer(name)
 
-    async def _delete_consumer(self, stream: str, name: str) -> None:
+    def _chunks(self, info: ObjectInfo) -> str:
+        return OBJ_CHUNKS_PRE_TEMPLATE.format(bucket=self._bucket, obj=info.nuid)
+
+    async def _delete_consumer(self, name: str) -> None:
         """Best effort: a consumer left behind goes after `_READER_IDLE_SECONDS`."""
         try:
-            await self._js.delete_consumer(stream, name)
+            await self._js.delete_consumer(self._stream, name)
         except NotFoundError:
             pass
         except (nats.errors.Error, TimeoutError) as error:

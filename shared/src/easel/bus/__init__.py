@@ -7,7 +7,7 @@ from ._deadletter import DlqHeader, Letter, dead_letter
 from ._decode import decoder, rejection
 from ._outcome import ACK, Ack, Delivery, Nak, Outcome, Reason, Term
 from ._provision import images_store, provision
-from ._publish import UNANSWERED, publish
+from ._publish import publish, retry_unanswered
 from ._topology import (
     DELIVERIES_BUCKET,
     DLQ,
@@ -43,7 +43,6 @@ __all__ = [
     "RATE_LIMIT_BUCKET",
     "REQUESTS",
     "RESULTS",
-    "UNANSWERED",
     "Ack",
     "ConsumerLoop",
     "Delivery",
@@ -65,5 +64,6 @@ __all__ = [
     "publish",
     "rejection",
     "retry_delay",
+    "retry_unanswered",
     "topology",
 ]

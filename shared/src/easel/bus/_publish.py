@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import ParamSpec, TypeVar
+
 import nats.errors
 import stamina
 from nats.js import JetStreamContext
@@ -13,11 +16,25 @@ from easel.telemetry import metrics
 
 # The request reached no server (JetStream restarting, say): nothing happened, so it is
 # safe to repeat anything. nats-py raises NoStreamResponseError for a publish.
-UNANSWERED = (nats.errors.NoRespondersError, NoStreamResponseError)
-_TRANSIENT = (nats.errors.TimeoutError, *UNANSWERED)  # Nats-Msg-Id drops a repeated publish
+_UNANSWERED = (nats.errors.NoRespondersError, NoStreamResponseError)
+_TRANSIENT = (nats.errors.TimeoutError, *_UNANSWERED)  # Nats-Msg-Id drops a repeated publish
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
-@stamina.retry(on=_TRANSIENT, attempts=8, wait_initial=0.1, wait_max=2.0, timeout=20.0)
+def _through_a_restart(
+    on: tuple[type[Exception], ...],
+) -> Callable[[Callable[P, Awaitable[T]]], Callable[P, Awaitable[T]]]:
+    """Retries that outlast a server restart (a few seconds), bounded at 20 s."""
+    return stamina.retry(on=on, attempts=8, wait_initial=0.1, wait_max=2.0, timeout=20.0)
+
+
+# For requests that are not safe to repeat after a timeout (a KV `create` may have
+# succeeded): only an unanswered one is retried.
+retry_unanswered = _through_a_restart(_UNANSWERED)
+
+
+@_through_a_restart(_TRANSIENT)
 async def publish(js: JetStreamContext, event: Event) -> PubAck:
     ack = await js.publish(
         event.subject,
