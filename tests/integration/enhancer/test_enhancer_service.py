@@ -14,7 +14,6 @@ import structlog
 from nats.aio.client import Client
 from nats.aio.subscription import Subscription
 from nats.js import JetStreamContext
-from nats.js.api import ConsumerInfo
 from prometheus_client import REGISTRY as METRICS
 from pydantic import SecretStr
 
@@ -24,6 +23,7 @@ from easel.runtime import Runtime
 from easel.settings import load_registry
 from easel_enhancer.__main__ import serve
 from easel_enhancer.settings import Settings
+from harness.consumers import settled
 from standins import DEFAULT_LLM_KEY, LlmStandin, enhance
 from standins.llm import Mode
 
@@ -69,16 +69,6 @@ async def outputs(nc: Client) -> Subscription:
 async def next_prompt(sub: Subscription, within: float = 10.0) -> PromptEnhanced:
     msg = await sub.next_msg(timeout=within)
     return PromptEnhanced.model_validate_json(msg.data)
-
-
-async def acked_through(js: JetStreamContext, seq: int, within: float = 10.0) -> ConsumerInfo:
-    """The enhancer consumer once everything up to `seq` is settled (the server's view)."""
-    async with asyncio.timeout(within):
-        while True:
-            info: ConsumerInfo = await js.consumer_info(bus.REQUESTS, bus.ENHANCER)
-            if info.ack_floor and info.ack_floor.stream_seq >= seq:
-                return info
-            await asyncio.sleep(0.05)  # the server has no push notice for an ack floor
 
 
 def counter(name: str, **labels: str) -> float:
@@ -183,7 +173,7 @@ async def test_malformed_message_is_terminated_and_the_queue_moves_on(
         await bus.publish(js, requested("tg_1_8"))
         out = await next_prompt(sub)
         assert out.job_id == "tg_1_8"
-        info = await acked_through(js, 3)
+        info = await settled(js, bus.REQUESTS, bus.ENHANCER, 3)
     assert info.num_pending == 0
     assert info.num_ack_pending == 0  # nothing left waiting for a redelivery
 

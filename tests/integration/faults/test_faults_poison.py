@@ -33,6 +33,7 @@ from easel.events import (
     PromptEnhanced,
 )
 from easel.settings import EaselSettings
+from harness.consumers import settled
 
 FLUX = bus.generator_consumer("flux")
 # (stream, durable, decoder, families it consumes): as the three services wire them.
@@ -137,8 +138,8 @@ async def test_poison_on_every_family_is_terminated_and_dead_lettered(
         stored[key] = letter.headers[h.REASON]
     assert stored == {key: reason for key, (reason, _) in published.items()}
     for stream, durable, *_ in CONSUMERS:
-        info = await js.consumer_info(stream, durable)
-        assert (info.num_pending, info.num_ack_pending) == (0, 0)
+        info = await settled(js, stream, durable)
+        assert info.num_pending == 0
     assert (await js.stream_info(bus.DLQ)).state.messages == len(published)
     consumer_of_stream = {stream: durable for stream, durable, *_ in CONSUMERS}
     expected = Counter(

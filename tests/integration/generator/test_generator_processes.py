@@ -14,16 +14,17 @@ from typing import cast
 
 import pytest
 from nats.js import JetStreamContext
-from nats.js.api import ConsumerInfo
 
 from easel import bus
 from easel.events import ImageFailed, ImageGenerated, ImageStarted, JobContext, PromptEnhanced
 from easel.natsserver import NatsServer
 from easel.settings import EaselSettings, load_registry
+from harness.consumers import settled
 from standins import DEFAULT_SDXL_KEY, FluxWorkerStandin
 
 GENERATOR = Path(sys.executable).parent / "easel-generator"
 Result = ImageStarted | ImageGenerated | ImageFailed
+FLUX_QUEUE = (bus.PROMPTS, bus.generator_consumer("flux"))
 RESULT_DECODER = bus.decoder(ImageStarted, ImageGenerated, ImageFailed)
 
 
@@ -109,16 +110,6 @@ async def provision(js: JetStreamContext, flux: FluxWorkerStandin, **env: str) -
     await bus.provision(js, settings, registry)
 
 
-async def settled(js: JetStreamContext, seq: int, within: float = 30.0) -> ConsumerInfo:
-    """The flux queue once everything up to `seq` is acked (the server's own view)."""
-    async with asyncio.timeout(within):
-        while True:
-            info: ConsumerInfo = await js.consumer_info(bus.PROMPTS, bus.generator_consumer("flux"))
-            if info.ack_floor and info.ack_floor.stream_seq >= seq and info.num_ack_pending == 0:
-                return info
-            await asyncio.sleep(0.05)  # the server has no push notice for an ack floor
-
-
 async def results(js: JetStreamContext) -> list[Result]:
     """Everything in EASEL_RESULTS, read back from the stream itself."""
     state = (await js.stream_info(bus.RESULTS)).state
@@ -142,7 +133,7 @@ async def test_a_killed_generator_s_job_is_redone_once_by_another(
     first.send_signal(signal.SIGKILL)
     assert await asyncio.to_thread(first.wait, 10) == -signal.SIGKILL
     generators.spawn(**env)
-    await settled(js, 1)
+    await settled(js, *FLUX_QUEUE, 1, within=30)
     generated = [e for e in await results(js) if isinstance(e, ImageGenerated)]
     assert [e.job_id for e in generated] == ["tg_7_1"]  # exactly once in EASEL_RESULTS
     assert flux.hits == 2  # the worker saw it again: it came from a redelivery
@@ -160,7 +151,7 @@ async def test_two_replicas_keep_fifo_at_capacity_one(
         await bus.publish(js, item)
     generators.spawn()
     generators.spawn()
-    await settled(js, len(backlog))
+    await settled(js, *FLUX_QUEUE, len(backlog), within=30)
     assert flux.prompts == [item.prompt for item in backlog]
     assert flux.max_concurrency_seen == 1
     assert flux.capacity_violations == 0
@@ -179,7 +170,7 @@ async def test_two_replicas_fill_capacity_two_and_never_more(
         await bus.publish(js, item)
     generators.spawn(FLUX_CAPACITY="2")
     generators.spawn(FLUX_CAPACITY="2")
-    await settled(js, len(backlog))
+    await settled(js, *FLUX_QUEUE, len(backlog), within=30)
     assert flux.max_concurrency_seen == 2
     assert flux.capacity_violations == 0
     assert sorted(flux.prompts) == sorted(item.prompt for item in backlog)

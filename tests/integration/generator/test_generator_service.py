@@ -32,6 +32,7 @@ from easel_generator.backends import Backend, Failed
 from easel_generator.jobs import Jobs
 from easel_generator.settings import Settings
 from easel_generator.store import ImageStore
+from harness.consumers import settled
 from standins import DEFAULT_SDXL_KEY, Behaviour, FluxWorkerStandin, SdxlWorkerStandin
 
 Result = ImageStarted | ImageGenerated | ImageFailed
@@ -234,8 +235,8 @@ async def test_final_answers_are_not_retried(
     assert isinstance(failed, ImageFailed)
     assert (failed.error_code, failed.retried, failed.attempts) == (code, False, 1)
     assert "<html" not in failed.detail
-    info = await js.consumer_info(bus.PROMPTS, bus.generator_consumer("flux"))
-    assert info.num_ack_pending == 0  # a failed job is acked, not redelivered
+    info = await settled(js, bus.PROMPTS, bus.generator_consumer("flux"))
+    assert info.delivered.consumer_seq == 1  # a failed job is acked, not redelivered
 
 
 async def test_persistent_5xx_gives_up_after_four_attempts(

@@ -1,0 +1,31 @@
+"""A durable consumer as the server sees it.
+
+Acks, naks and terms are fire-and-forget publishes that the server applies on its own
+schedule, so a test reads the consumer's state only once the server has caught up."""
+
+from __future__ import annotations
+
+import asyncio
+
+from nats.js import JetStreamContext
+from nats.js.api import ConsumerInfo
+
+
+async def settled(
+    js: JetStreamContext, stream: str, durable: str, seq: int | None = None, within: float = 10.0
+) -> ConsumerInfo:
+    """The consumer once every message up to `seq` (default: the stream's last) is settled.
+    Fails with the server's last answer if that does not happen `within` seconds."""
+    if seq is None:
+        seq = (await js.stream_info(stream)).state.last_seq
+    info: ConsumerInfo | None = None
+    try:
+        async with asyncio.timeout(within):
+            while True:
+                info = await js.consumer_info(stream, durable)
+                floor = info.ack_floor.stream_seq if info.ack_floor else 0
+                if (floor or 0) >= seq and not info.num_ack_pending:
+                    return info
+                await asyncio.sleep(0.05)  # the server has no push notice for an ack floor
+    except TimeoutError:
+        raise AssertionError(f"{durable} not settled through {seq} in {within} s: {info}") from None
