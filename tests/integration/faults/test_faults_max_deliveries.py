@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
 
 from faults_support import (
     REGISTRY,
@@ -63,7 +65,7 @@ async def test_a_handler_that_always_raises_is_given_up_after_max_deliver(
     )
     before = dead_letters(bus.ENHANCER, "max_deliveries")
     stop = asyncio.Event()
-    async with bus.max_deliveries_watch(nc, loop):
+    async with bus.max_deliveries_watch(js, loop):
         task = asyncio.create_task(loop.run(stop, grace=5))
         bad = await bus.publish(js, requested("tg_1_bad"))
         await letters.wait_count(1, within=20)  # backoff 1 s + 2 s between the deliveries
@@ -84,22 +86,13 @@ async def test_a_handler_that_always_raises_is_given_up_after_max_deliver(
     assert info.num_pending == 0
 
 
-async def test_a_process_dying_on_every_delivery_is_given_up_through_the_advisory(
-    nc: Client, js: JetStreamContext
-) -> None:
-    """Something kills the process each time it takes this job (think of an OOM): no handler
-    ever settles it, so only the server knows when max_deliver is reached."""
-    await bus.provision(js, EaselSettings(max_deliver=2, generator_ack_wait_seconds=1), REGISTRY)
-    letters = await Letters.watch(nc)
-    given_up: list[tuple[str, int]] = []
-
-    async def give_up(event: PromptEnhanced, delivery: bus.Delivery) -> None:
-        given_up.append((event.job_id, delivery.attempt))
+def survivor(js: JetStreamContext, give_up: bus.GiveUp[PromptEnhanced]) -> bus.ConsumerLoop[Any]:
+    """A replica of the flux consumer whose loop does not run: only its watch does."""
 
     async def never_called(event: PromptEnhanced, delivery: bus.Delivery) -> bus.Outcome:
-        raise AssertionError("the surviving replica's loop does not run in this test")
+        raise AssertionError("the surviving replica's loop does not run in these tests")
 
-    survivor = bus.ConsumerLoop(
+    return bus.ConsumerLoop(
         js,
         stream=bus.PROMPTS,
         durable=FLUX,
@@ -109,26 +102,97 @@ async def test_a_process_dying_on_every_delivery_is_given_up_through_the_advisor
         heartbeat=1.0,
         give_up=give_up,
     )
+
+
+@contextlib.asynccontextmanager
+async def dying_on_every_delivery(js: JetStreamContext, job_id: str) -> AsyncIterator[int]:
+    """Something kills the process each time it takes this job (think of an OOM): no handler
+    ever settles it, so only the server knows when max_deliver (2 here) is reached. Yields
+    the job's stream sequence once it has been taken twice."""
+    await bus.provision(js, EaselSettings(max_deliver=2, generator_ack_wait_seconds=1), REGISTRY)
     dying = await js.pull_subscribe_bind(durable=FLUX, stream=bus.PROMPTS)
-    async with bus.max_deliveries_watch(nc, survivor):
-        bad = await bus.publish(js, enhanced("tg_2_bad"))
-        deliveries = []
-        for _ in range(2):  # taken, never settled; back after ack_wait
-            [msg] = await dying.fetch(1, timeout=5)
-            deliveries.append(msg.metadata.num_delivered)
-        # A live replica always has a pull request waiting; the server checks then.
-        waiting = asyncio.create_task(dying.fetch(1, timeout=10))
-        await letters.wait_count(1, within=10)
+    bad = await bus.publish(js, enhanced(job_id))
+    for attempt in (1, 2):  # taken, never settled; back after ack_wait
+        [msg] = await dying.fetch(1, timeout=5)
+        assert msg.metadata.num_delivered == attempt
+    # A live replica always has a pull request waiting; the server checks then.
+    waiting = asyncio.create_task(dying.fetch(1, timeout=10))
+    try:
+        yield bad.seq
+    finally:
         waiting.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await waiting
-    assert deliveries == [1, 2]
-    assert given_up == [("tg_2_bad", 2)]
+
+
+def assert_given_up(letters: Letters, job_id: str, seq: int) -> None:
     [letter] = letters.seen
     h = bus.DlqHeader
     assert (letter.headers[h.REASON], letter.headers[h.DELIVERIES]) == ("max_deliveries", "2")
-    assert (letter.headers[h.CONSUMER], letter.headers[h.SEQUENCE]) == (FLUX, str(bad.seq))
-    assert PromptEnhanced.model_validate_json(letter.data).job_id == "tg_2_bad"
+    assert (letter.headers[h.CONSUMER], letter.headers[h.SEQUENCE]) == (FLUX, str(seq))
+    assert PromptEnhanced.model_validate_json(letter.data).job_id == job_id
+
+
+async def test_a_process_dying_on_every_delivery_is_given_up_through_the_advisory(
+    nc: Client, js: JetStreamContext
+) -> None:
+    letters = await Letters.watch(nc)
+    given_up: list[tuple[str, int]] = []
+
+    async def give_up(event: PromptEnhanced, delivery: bus.Delivery) -> None:
+        given_up.append((event.job_id, delivery.attempt))
+
+    async with (
+        dying_on_every_delivery(js, "tg_2_bad") as seq,
+        bus.max_deliveries_watch(js, survivor(js, give_up)),
+    ):
+        await letters.wait_count(1, within=10)
+    assert given_up == [("tg_2_bad", 2)]
+    assert_given_up(letters, "tg_2_bad", seq)
+    await settled(js, bus.ADVISORIES, bus.advisory_consumer(FLUX))  # the advisory is done
+
+
+async def test_an_advisory_sent_while_no_replica_listens_waits_for_one(
+    nc: Client, js: JetStreamContext
+) -> None:
+    """Every replica is gone when the server gives the job up: the advisory is stored, and
+    the first replica to come back tells the user."""
+    letters = await Letters.watch(nc)
+    advisories = await nc.subscribe(bus.advisory_subject(bus.PROMPTS, FLUX))
+    given_up: list[tuple[str, int]] = []
+
+    async def give_up(event: PromptEnhanced, delivery: bus.Delivery) -> None:
+        given_up.append((event.job_id, delivery.attempt))
+
+    async with dying_on_every_delivery(js, "tg_4_bad") as seq:
+        await advisories.next_msg(timeout=10)
+    assert letters.seen == []  # sent, and no service heard it
+    async with bus.max_deliveries_watch(js, survivor(js, give_up)):
+        await letters.wait_count(1, within=10)
+    assert given_up == [("tg_4_bad", 2)]
+    assert_given_up(letters, "tg_4_bad", seq)
+
+
+async def test_an_advisory_comes_back_until_the_user_has_been_told(
+    nc: Client, js: JetStreamContext
+) -> None:
+    letters = await Letters.watch(nc)
+    tries: list[str] = []
+
+    async def give_up(event: PromptEnhanced, delivery: bus.Delivery) -> None:
+        tries.append(event.job_id)
+        if len(tries) == 1:
+            raise ConnectionError("the result could not be published this time")
+
+    async with (
+        dying_on_every_delivery(js, "tg_5_bad") as seq,
+        bus.max_deliveries_watch(js, survivor(js, give_up)),
+    ):
+        await letters.wait_count(1, within=15)  # after the nak's 1 s backoff
+    assert tries == ["tg_5_bad", "tg_5_bad"]
+    assert_given_up(letters, "tg_5_bad", seq)  # one letter, written once the user was told
+    info = await settled(js, bus.ADVISORIES, bus.advisory_consumer(FLUX))
+    assert info.delivered.consumer_seq == 2  # the same advisory, delivered again
 
 
 async def test_the_generator_tells_the_user_when_it_gives_up(

@@ -37,7 +37,7 @@ async def serve(rt: Runtime[Settings]) -> None:
             heartbeat=bus.ENHANCER_ACK_WAIT / 3,
             give_up=enhancer.give_up,
         )
-        async with bus.max_deliveries_watch(rt.nc, loop):
+        async with bus.max_deliveries_watch(rt.js, loop):
             await loop.run(rt.stop)
 
 

@@ -62,7 +62,7 @@ async def serve(rt: Runtime[Settings]) -> None:
                 heartbeat=settings.generator_ack_wait_seconds / 3,
                 give_up=jobs.give_up,
             )
-            await stack.enter_async_context(bus.max_deliveries_watch(rt.nc, loop))
+            await stack.enter_async_context(bus.max_deliveries_watch(rt.js, loop))
             loops.append(loop)
         # A loop that crashes takes the others down with it: better a restart than a
         # process that silently stopped serving one model.

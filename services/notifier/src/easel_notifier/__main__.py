@@ -60,7 +60,7 @@ async def serve(rt: Runtime[Settings]) -> None:
         background.append(asyncio.create_task(watch.run(), name=f"queue-watch-{spec.name}"))
     try:
         # Handlers awaiting a delivery need the outbox: it stops only after the consumer.
-        async with bus.max_deliveries_watch(rt.nc, consumer):
+        async with bus.max_deliveries_watch(rt.js, consumer):
             await consumer.run(rt.stop)
     finally:
         for task in background:

@@ -9,6 +9,7 @@ from ._outcome import ACK, Ack, Delivery, Nak, Outcome, Reason, Term
 from ._provision import images_store, provision
 from ._publish import publish, retry_unanswered
 from ._topology import (
+    ADVISORIES,
     DELIVERIES_BUCKET,
     DLQ,
     ENHANCER,
@@ -23,12 +24,15 @@ from ._topology import (
     RATE_LIMIT_BUCKET,
     REQUESTS,
     RESULTS,
+    advisory_consumer,
+    advisory_subject,
     generator_consumer,
     topology,
 )
 
 __all__ = [
     "ACK",
+    "ADVISORIES",
     "DELIVERIES_BUCKET",
     "DLQ",
     "ENHANCER",
@@ -54,6 +58,8 @@ __all__ = [
     "Outcome",
     "Reason",
     "Term",
+    "advisory_consumer",
+    "advisory_subject",
     "connect",
     "dead_letter",
     "decoder",

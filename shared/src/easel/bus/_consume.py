@@ -6,7 +6,8 @@ Every consumer in Easel runs through `ConsumerLoop`, so these rules hold everywh
 - the handler's `Outcome` decides ack, nak or term; an exception is a nak with backoff;
 - a nak on the consumer's last allowed delivery (`max_deliver`) becomes a term, after the
   service's `give_up` hook has told the user; the server's max-deliveries advisory (a
-  process that died on that delivery) ends the same way, see `_advisory.py`;
+  process that died on that delivery) ends the same way through `exhausted`, see
+  `_advisory.py`;
 - every term is dead-lettered first (`_deadletter.py`); if that fails, the message is
   nak'ed instead, so a message is never dropped without a trace;
 - a long job keeps its lease with in-progress acks;
@@ -25,6 +26,7 @@ import nats.errors
 import structlog
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
+from nats.js.errors import NotFoundError
 
 from easel.events import Event
 from easel.telemetry import metrics
@@ -178,19 +180,25 @@ class ConsumerLoop(Generic[E]):
             return False
         return True
 
-    async def exhausted(self, stream_seq: int, deliveries: int) -> None:
+    async def exhausted(self, stream_seq: int, deliveries: int) -> bool:
         """The server will not deliver this message again (max deliveries reached while no
-        handler settled it, e.g. the process died): tell the user and dead-letter it."""
+        handler settled it, e.g. the process died): tell the user and dead-letter it.
+        False when that could not be done yet and should be tried again."""
         try:
             stored = await self._js.get_msg(self._stream, stream_seq)
-        except nats.errors.Error as error:  # gone already (age or size limits)
+        except NotFoundError:  # gone already (age or size limits): nothing left to tell
             log.warning(
-                "bus.exhausted_message_missing",
+                "bus.exhausted_message_missing", consumer=self._durable, stream_seq=stream_seq
+            )
+            return True
+        except nats.errors.Error as error:
+            log.warning(
+                "bus.exhausted_read_failed",
                 consumer=self._durable,
                 stream_seq=stream_seq,
                 error=repr(error),
             )
-            return
+            return False
         data, subject = stored.data or b"", stored.subject or ""
         delivery = Delivery(subject, deliveries, stream_seq)
         try:
@@ -199,9 +207,12 @@ class ConsumerLoop(Generic[E]):
             event = None
         if event is not None and event.subject == subject:
             with structlog.contextvars.bound_contextvars(job_id=event.job_id, model=event.model):
-                await self._tell_give_up(event, delivery)
+                if not await self._tell_give_up(event, delivery):
+                    return False
         detail = f"no settlement after {deliveries} deliveries"
-        await self._dead_letter(Term(Reason.MAX_DELIVERIES, detail), delivery, data, stored.headers)
+        return await self._dead_letter(
+            Term(Reason.MAX_DELIVERIES, detail), delivery, data, stored.headers
+        )
 
     async def _keep_lease(self, msg: Msg) -> None:
         while True:

@@ -20,6 +20,8 @@ REQUESTS = "EASEL_REQUESTS"
 PROMPTS = "EASEL_PROMPTS"
 RESULTS = "EASEL_RESULTS"
 DLQ = "EASEL_DLQ"
+ADVISORIES = "EASEL_ADVISORIES"
+WORK_STREAMS = (REQUESTS, PROMPTS, RESULTS)
 
 ENHANCER = "enhancer"
 NOTIFIER = "notifier"
@@ -47,6 +49,21 @@ DLQ_MAX_MSG_BYTES = 2 * EVENT_MAX_BYTES
 def generator_consumer(model: str) -> str:
     """One durable per model: its `max_ack_pending` is the model's capacity."""
     return f"generator-{model}"
+
+
+# The server says so when a message reaches max_deliver unsettled (its process died on the
+# last delivery). Core NATS, sent once: EASEL_ADVISORIES keeps it until a replica handles it.
+MAX_DELIVERIES_ADVISORY = "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES"
+ADVISORY_ACK_WAIT = 30.0
+
+
+def advisory_subject(stream: str, durable: str) -> str:
+    return f"{MAX_DELIVERIES_ADVISORY}.{stream}.{durable}"
+
+
+def advisory_consumer(durable: str) -> str:
+    """The durable that hands `durable`'s max-deliveries advisories to its service."""
+    return f"advisories-{durable}"
 
 
 def dlq_subject(consumer: str) -> str:
@@ -110,25 +127,45 @@ def _durable(
 
 def topology(settings: EaselSettings, registry: ModelRegistry) -> Topology:
     deliver = settings.max_deliver
-    consumers = [
-        (REQUESTS, _durable(ENHANCER, "image.requested.>", ENHANCER_ACK_WAIT, 256, deliver)),
-        (RESULTS, _durable(NOTIFIER, "image.>", NOTIFIER_ACK_WAIT, 256, deliver)),
+    work = [
+        (REQUESTS, ENHANCER, "image.requested.>", ENHANCER_ACK_WAIT, 256),
+        (RESULTS, NOTIFIER, "image.>", NOTIFIER_ACK_WAIT, 256),
+        *(
+            (
+                PROMPTS,
+                generator_consumer(spec.name),
+                f"prompt.enhanced.{spec.name}",
+                settings.generator_ack_wait_seconds,
+                spec.capacity,
+            )
+            for spec in registry.models
+        ),
     ]
-    for spec in registry.models:
-        config = _durable(
-            generator_consumer(spec.name),
-            f"prompt.enhanced.{spec.name}",
-            settings.generator_ack_wait_seconds,
-            spec.capacity,
-            deliver,
+    consumers = [
+        (stream, _durable(name, subject, ack_wait, pending, deliver))
+        for stream, name, subject, ack_wait, pending in work
+    ]
+    consumers += [
+        (
+            ADVISORIES,
+            _durable(
+                advisory_consumer(name),
+                advisory_subject(stream, name),
+                ADVISORY_ACK_WAIT,
+                16,
+                deliver,
+            ),
         )
-        consumers.append((PROMPTS, config))
+        for stream, name, *_ in work
+    ]
     return Topology(
         streams=(
             _stream(REQUESTS, ["image.requested.*"], settings),
             _stream(PROMPTS, ["prompt.enhanced.*"], settings),
             _stream(RESULTS, ["image.started.*", "image.generated.*", "image.failed.*"], settings),
             _dlq(settings),
+            # An advisory is of no use once the message it names is gone: the same limits.
+            _stream(ADVISORIES, [advisory_subject(s, "*") for s in WORK_STREAMS], settings),
         ),
         consumers=tuple(consumers),
     )
