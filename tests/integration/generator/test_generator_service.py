@@ -187,6 +187,8 @@ async def test_transient_errors_are_retried_and_the_image_stored(
     assert done.generation_seconds > 0
     [started] = results.of(ImageStarted)
     assert started.attempt == 1
+    # Sent beside the first request to the worker, yet always before the result.
+    assert [type(e) for e in results.events] == [ImageStarted, ImageGenerated]
     assert sample("easel_generator_backend_retries_total", model="flux") == retries_before + 2
     assert (
         sample("easel_generator_backend_responses_total", model="flux", status_class="5xx")

@@ -8,12 +8,13 @@ its deadline.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import UTC, datetime, timedelta
 
 import structlog
 from nats.js import JetStreamContext
-from nats.js.api import ObjectInfo
+from nats.js.api import ObjectInfo, PubAck
 
 from easel import bus
 from easel.events import (
@@ -69,23 +70,29 @@ class Jobs:
             code = ErrorCode.BACKEND_UNAVAILABLE if down else ErrorCode.TIMEOUT
             await self._fail(event, Failed(core.Failure(code, detail), 0))
             return bus.Term(bus.Reason.DEADLINE, detail)
-        await bus.publish(
-            self._js,
-            ImageStarted(
-                job_id=event.job_id, model=event.model, job=event.job, attempt=delivery.attempt
-            ),
+        started = ImageStarted(
+            job_id=event.job_id, model=event.model, job=event.job, attempt=delivery.attempt
         )
         if stored is not None:
+            await bus.publish(self._js, started)
             image, generation_seconds = stored
             log.info("generator.image_already_stored", attempt=delivery.attempt)
             await self._announce(event, image, queued, generation_seconds)
             return bus.ACK
         log.info("generator.job_started", attempt=delivery.attempt, queued_seconds=queued)
         until = time.monotonic() + (deadline - started_at) / timedelta(seconds=1)
-        began = time.perf_counter()
-        with metrics.IN_FLIGHT.labels(self._model).track_inprogress():
-            result = await self._backend.generate(event.prompt, until)
-        elapsed = time.perf_counter() - began
+        # image.started goes out while the backend already works: it only has to be in the
+        # stream before the job's result, and every millisecond here idles the backend.
+        announced: asyncio.Future[PubAck] = asyncio.ensure_future(bus.publish(self._js, started))
+        try:
+            began = time.perf_counter()
+            with metrics.IN_FLIGHT.labels(self._model).track_inprogress():
+                result = await self._backend.generate(event.prompt, until)
+            elapsed = time.perf_counter() - began
+            await announced
+        finally:
+            announced.cancel()  # a no-op unless the handler itself failed or was cancelled
+            await asyncio.gather(announced, return_exceptions=True)
         match result:
             case Generated():
                 metrics.GENERATION_DURATION.labels(self._model, "generated").observe(elapsed)
