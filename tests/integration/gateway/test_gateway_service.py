@@ -309,6 +309,7 @@ async def test_a_failed_publish_turns_the_status_into_an_apology(gw: Harness) ->
     assert outcome_count("failed_bus") - before == 1
 
 
+@pytest.mark.usefixtures("stamina_without_waits")  # else 20 s of retries first
 async def test_nats_down_gets_a_try_again_reply(gw: Harness, nats_server: NatsServer) -> None:
     nats_server.stop()
     gw.telegram.send_user_message(4242, "/image a cat")

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from typing import Any, cast
 
 import nats
+import nats.errors
 import pytest
 from nats.aio.client import Client
 from nats.js import JetStreamContext
+from nats.js.kv import KeyValue
 
 from easel import bus
 from easel.natsserver import NatsServer
@@ -188,3 +191,60 @@ async def test_a_corrupt_window_is_treated_as_empty(
     a, _ = await limiters(js, other_js, FakeClock(1_000.0))
     assert (await a.acquire(5)).allowed
     assert (await kv.get("user_5")).value == b"[1000.0]"
+
+
+class LostAnswers:
+    """The claims or rate-limit bucket, except that the server's answer to the next `lose`
+    writes is lost after the write was stored: a timeout, as across a server restart."""
+
+    def __init__(self, kv: KeyValue) -> None:
+        self._kv = kv
+        self.lose = 0
+
+    async def create(self, key: str, value: bytes) -> int:
+        return self._answer(await self._kv.create(key, value))
+
+    async def update(self, key: str, value: bytes, last: int | None = None) -> int:
+        return self._answer(await self._kv.update(key, value, last=last))
+
+    def _answer(self, revision: int) -> int:
+        if self.lose:
+            self.lose -= 1
+            raise nats.errors.TimeoutError
+        return revision
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._kv, name)
+
+
+async def test_a_claim_step_whose_answer_was_lost_is_recognised_by_its_repeat(
+    js: JetStreamContext,
+) -> None:
+    await bus.provision(js, EaselSettings(), MODELS)
+    kv = LostAnswers(await js.key_value(bus.JOB_CLAIMS_BUCKET))
+    store = JobClaims(cast(KeyValue, kv), stale_after=30.0)
+    async with asyncio.timeout(5):  # far below stale_after: not waited out as another's
+        kv.lose = 1
+        held = await store.claim("tg_1_1")
+        assert held is not None
+        assert (held.status_message_id, held.taken_over) == (None, False)
+        kv.lose = 1
+        held = await store.record_status(held, 555)  # no ClaimLost: the record is its own
+        kv.lose = 1
+        await store.settle(held)
+    assert kv.lose == 0  # every answer was lost once, and every step repeated
+    assert await store.claim("tg_1_1") is None  # settled
+    entry = await (await js.key_value(bus.JOB_CLAIMS_BUCKET)).get("tg_1_1")
+    assert entry.revision == 3  # each step written once: create, status, done
+
+
+async def test_a_lost_answer_lets_the_request_through_charged_at_most_once(
+    js: JetStreamContext,
+) -> None:
+    await bus.provision(js, EaselSettings(), MODELS)
+    kv = LostAnswers(await js.key_value(bus.RATE_LIMIT_BUCKET))
+    limiter = RateLimiter(cast(KeyValue, kv), limit=2, window=60, clock=FakeClock(1_000.0))
+    kv.lose = 1
+    assert (await limiter.acquire(9)).allowed  # stored, answer lost: not failed, not repeated
+    assert (await limiter.acquire(9)).allowed
+    assert not (await limiter.acquire(9)).allowed  # two slots were taken, not three

@@ -160,7 +160,9 @@ async def test_a_request_a_dead_replica_left_half_done_is_taken_over(
         finally:
             await bot.session.close()
         kv = await js.key_value(bus.JOB_CLAIMS_BUCKET)
-        await kv.create(job, claims.encode(claims.pending(time.time() - 60, shown.message_id)))
+        await kv.create(
+            job, claims.encode(claims.pending(time.time() - 60, "dead", shown.message_id))
+        )
 
         assert await post_update(url, update) == 200
         event = ImageRequested.model_validate_json((await requested.next_msg(timeout=5)).data)
@@ -188,7 +190,7 @@ async def test_a_taken_over_request_is_not_charged_to_the_rate_limit_again(
             assert (await limiter.acquire(78)).allowed
         kv = await js.key_value(bus.JOB_CLAIMS_BUCKET)
         job = f"tg_78_{update.message_id}"
-        await kv.create(job, claims.encode(claims.pending(time.time() - 60)))
+        await kv.create(job, claims.encode(claims.pending(time.time() - 60, "dead")))
 
         assert await post_update(url, update) == 200
         event = ImageRequested.model_validate_json((await requested.next_msg(timeout=5)).data)

@@ -7,7 +7,7 @@ from ._deadletter import DlqHeader, Letter, dead_letter
 from ._decode import decoder, rejection
 from ._outcome import ACK, Ack, Delivery, Nak, Outcome, Reason, Term
 from ._provision import images_store, provision
-from ._publish import publish, retry_unanswered
+from ._publish import publish, retry_transient, retry_unanswered
 from ._topology import (
     ADVISORIES,
     DELIVERIES_BUCKET,
@@ -70,6 +70,7 @@ __all__ = [
     "publish",
     "rejection",
     "retry_delay",
+    "retry_transient",
     "retry_unanswered",
     "topology",
 ]

@@ -32,9 +32,11 @@ def _through_a_restart(
 # For requests that are not safe to repeat after a timeout (a KV `create` may have
 # succeeded): only an unanswered one is retried.
 retry_unanswered = _through_a_restart(_UNANSWERED)
+# For requests whose repeat recognises its own earlier success (a lost answer).
+retry_transient = _through_a_restart(_TRANSIENT)
 
 
-@_through_a_restart(_TRANSIENT)
+@retry_transient
 async def publish(js: JetStreamContext, event: Event) -> PubAck:
     ack = await js.publish(
         event.subject,
