@@ -22,7 +22,7 @@ import structlog
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
-from ._consume import ConsumerLoop, retry_delay
+from ._consume import ConsumerLoop, fetch_one, retry_delay
 from ._topology import ADVISORIES, advisory_consumer
 
 log = structlog.get_logger("easel.bus")
@@ -56,16 +56,10 @@ class _Watch:
         self._handling = False
 
     async def run(self) -> None:
+        consumer = advisory_consumer(self._loop.durable)
         while not self._stopping:
-            try:
-                messages = await self._sub.fetch(1, timeout=self._fetch_timeout)
-            except nats.errors.TimeoutError:
-                continue
-            except nats.errors.Error as error:
-                log.warning(
-                    "bus.advisory_fetch_failed", consumer=self._loop.durable, error=repr(error)
-                )
-                await asyncio.sleep(0.5)  # pacing while the client reconnects
+            messages = await fetch_one(self._sub, self._fetch_timeout, consumer)
+            if not messages:
                 continue
             self._handling = True
             try:

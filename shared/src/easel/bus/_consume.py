@@ -49,6 +49,21 @@ def retry_delay(attempt: int) -> float:
     return float(min(2 ** max(attempt - 1, 0), 60))
 
 
+async def fetch_one(
+    sub: JetStreamContext.PullSubscription, wait: float, consumer: str
+) -> list[Msg]:
+    """One pull request for one message; [] when none came or the fetch failed (logged,
+    then paced while the client reconnects)."""
+    try:
+        return await sub.fetch(1, timeout=wait)
+    except nats.errors.TimeoutError:
+        return []
+    except nats.errors.Error as error:
+        log.warning("bus.fetch_failed", consumer=consumer, error=repr(error))
+        await asyncio.sleep(0.5)
+        return []
+
+
 class ConsumerLoop(Generic[E]):
     def __init__(
         self,
@@ -111,13 +126,8 @@ class ConsumerLoop(Generic[E]):
         assert me is not None
         try:
             while not stop.is_set():
-                try:
-                    messages = await sub.fetch(1, timeout=self._fetch_timeout)
-                except nats.errors.TimeoutError:
-                    continue
-                except (nats.errors.ConnectionClosedError, nats.errors.Error) as error:
-                    log.warning("bus.fetch_failed", consumer=self._durable, error=repr(error))
-                    await asyncio.sleep(0.5)  # pacing while the client reconnects
+                messages = await fetch_one(sub, self._fetch_timeout, self._durable)
+                if not messages:
                     continue
                 self._busy.add(me)
                 try:
