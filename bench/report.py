@@ -11,6 +11,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from harness.runlog import append_to_section
+
 
 @dataclass(frozen=True)
 class Row:
@@ -142,14 +144,4 @@ def append_markdown(path: Path, ctx: dict[str, Any], outcomes: list[Outcome], co
         "",
         *(f"- {line}" for line in notes(outcomes)),
     ]
-    block = "\n".join(entry) + "\n"
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    start = text.find(f"\n{HEADING}\n")
-    if start < 0:
-        text = text.rstrip("\n") + f"\n\n{HEADING}\n\n{INTRO}\n" + block
-    else:
-        end = text.find("\n## ", start + 1)
-        end = len(text) if end < 0 else end + 1
-        rest = "\n" + text[end:] if end < len(text) else ""
-        text = text[:end].rstrip("\n") + "\n" + block + rest
-    path.write_text(text)
+    append_to_section(path, HEADING, INTRO, "\n".join(entry) + "\n")

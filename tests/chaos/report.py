@@ -12,6 +12,7 @@ from pathlib import Path
 from chaos.backends import ATTEMPTS, hit_counts
 from chaos.scenarios import FaultsRun, KillsRun, Run
 from chaos.supervisor import NATS
+from harness.runlog import append_to_section
 from harness.system import SERVICES
 
 Rows = list[tuple[str, str]]
@@ -136,23 +137,12 @@ def markdown_table(rows: Rows) -> str:
 def append_markdown(path: Path, command: str, tables: Iterable[tuple[str, Rows]]) -> None:
     """Add this run at the end of the file's Chaos section (created if missing): other
     sections (the benchmarks') are appended to the same file and must stay whole."""
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
     date = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     entry = ["", f"### Chaos · {date} · {os.cpu_count()} cores · commit {_commit()}", ""]
     entry.append(f"`{command}`")
     for title, rows in tables:
         entry += ["", f"**{title}**", "", markdown_table(rows)]
-    block = "\n".join(entry) + "\n"
-    start = text.find(f"\n{CHAOS_HEADING}\n")
-    if start < 0:
-        text = text.rstrip("\n") + f"\n\n{CHAOS_HEADING}\n\n{CHAOS_INTRO}\n" + block
-    else:
-        end = text.find("\n## ", start + 1)
-        end = len(text) if end < 0 else end + 1
-        text = (
-            text[:end].rstrip("\n") + "\n" + block + ("\n" + text[end:] if end < len(text) else "")
-        )
-    path.write_text(text)
+    append_to_section(path, CHAOS_HEADING, CHAOS_INTRO, "\n".join(entry) + "\n")
 
 
 def _commit() -> str:
