@@ -3,59 +3,66 @@ set shell := ["bash", "-euo", "pipefail", "-c"]
 
 venv := ".venv"
 py := venv / "bin/python"
-packages := "-e shared -e services/gateway -e services/enhancer -e services/generator -e services/notifier"
+uv := venv / "bin/uv"
 
 default:
     @just --list
 
-# Create .venv with the pinned dependencies and the five packages (quick when nothing changed).
+# Create .venv from uv.lock (hashes checked): every workspace package, editable, and the dev group.
 setup:
     #!/usr/bin/env bash
     set -euo pipefail
     stamp={{venv}}/.easel-setup
-    inputs="justfile requirements.lock shared/pyproject.toml services/*/pyproject.toml deploy/install-promtool.sh"
+    inputs="justfile uv.lock pyproject.toml shared/pyproject.toml services/*/pyproject.toml devtools/pyproject.toml deploy/install-promtool.sh"
     if [ -f "$stamp" ] && [ -z "$(find $inputs -newer "$stamp")" ]; then exit 0; fi
     [ -x {{py}} ] || python3 -m venv {{venv}}
-    [ -x {{venv}}/bin/uv ] || {{py}} -m pip install -q --disable-pip-version-check uv==0.13.8
-    {{venv}}/bin/uv pip install -q --python {{py}} --require-hashes -r requirements.lock
-    {{venv}}/bin/uv pip install -q --python {{py}} --no-deps {{packages}}
+    [ -x {{uv}} ] || {{py}} -m pip install -q --disable-pip-version-check uv==0.13.8
+    UV_PROJECT_ENVIRONMENT={{venv}} {{uv}} sync -q --frozen --all-packages --python {{py}}
     bash deploy/install-promtool.sh || echo "setup: no promtool; the rule checks will be reported as skipped"
     touch "$stamp"
 
-# Re-pin third-party dependencies from requirements.in.
+# Re-pin every dependency in uv.lock from the pyproject files.
 lock: setup
-    {{venv}}/bin/uv pip compile requirements.in --generate-hashes --no-emit-index-url --python-version 3.11 -q -o requirements.lock
+    {{uv}} lock --python 3.11
 
-# ruff and strict mypy over shared, the services, tests and tools.
+# ruff, strict mypy over the product code, and the event catalogue check.
 lint: setup
     {{venv}}/bin/ruff check .
     {{venv}}/bin/ruff format --check .
     {{venv}}/bin/mypy shared/src services/gateway/src services/enhancer/src services/generator/src services/notifier/src
-    {{py}} tests/tools/check_event_catalogue.py
+    {{py}} -m easel_devtools.catalogue
 
 # Lint, then every test against a real nats-server.
 test *args: setup lint
     {{venv}}/bin/pytest {{args}}
 
-# Fast pure-core tests only.
-unit: setup
-    {{venv}}/bin/pytest tests/unit -q
+# The pure cores and the dev tools' own logic: no server, seconds.
+unit *args: setup
+    {{venv}}/bin/pytest tests/unit {{args}}
+
+# Each service (and the shared bus) against a real nats-server and stand-ins, in-process.
+integration *args: setup
+    {{venv}}/bin/pytest tests/integration {{args}}
+
+# The four services as processes, end to end; and the deploy manifests and rules.
+e2e *args: setup
+    {{venv}}/bin/pytest tests/e2e tests/deploy {{args}}
 
 # The whole system: four services, real NATS, stand-ins for Telegram, workers and the LLM.
 demo *args: setup
-    {{py}} tests/tools/demo.py {{args}}
+    {{py}} -m easel_devtools.demo {{args}}
 
 # `just demo`'s system plus a Prometheus server scraping it, until Ctrl-C (`--once`: one run).
 observe *args: setup
-    {{py}} tests/tools/observe.py {{args}}
+    {{py}} -m easel_devtools.observe {{args}}
 
 # Chaos at full size: SIGKILLs, a NATS restart, failing workers; appends to docs/BENCHMARKS.md.
 chaos *args: setup
-    PYTHONPATH=tests {{py}} -m chaos {{args}}
+    {{py}} -m easel_devtools.chaos {{args}}
 
 # Load, Telegram's limits, the reference design beside Easel; appends to docs/BENCHMARKS.md.
 bench *args: setup
-    {{py}} -m bench {{args}}
+    {{py}} -m easel_devtools.bench {{args}}
 
 fmt: setup
     {{venv}}/bin/ruff format .

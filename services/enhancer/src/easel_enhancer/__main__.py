@@ -1,4 +1,8 @@
-"""Composition root: the LLM client and the handler on the `image.requested` consumer."""
+"""easel-enhancer: `image.requested.<model>` in, `prompt.enhanced.<model>` out.
+
+Composition root: the LLM client (when one is configured) and the handler on the
+`image.requested` consumer.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,10 @@ import contextlib
 
 from easel import bus
 from easel.events import ImageRequested
-from easel.runtime import Runtime, run
-
-from .handler import Enhancer
-from .llm import LlmClient
-from .settings import Settings
+from easel.runtime import Runtime, run, until_stopped
+from easel_enhancer.handler import Enhancer
+from easel_enhancer.llm import LlmClient
+from easel_enhancer.settings import Settings
 
 
 async def serve(rt: Runtime[Settings]) -> None:
@@ -26,7 +29,12 @@ async def serve(rt: Runtime[Settings]) -> None:
                     settings.llm_timeout_seconds,
                 )
             )
-        enhancer = Enhancer(rt.js, rt.registry, llm, settings.job_deadline_seconds)
+        enhancer = Enhancer(
+            publish=bus.publisher(rt.js),
+            registry=rt.registry,
+            llm=llm,
+            deadline_seconds=settings.job_deadline_seconds,
+        )
         loop = bus.ConsumerLoop(
             rt.js,
             stream=bus.REQUESTS,
@@ -37,8 +45,8 @@ async def serve(rt: Runtime[Settings]) -> None:
             heartbeat=bus.ENHANCER_ACK_WAIT / 3,
             give_up=enhancer.give_up,
         )
-        async with bus.max_deliveries_watch(rt.js, loop):
-            await loop.run(rt.stop)
+        await stack.enter_async_context(bus.max_deliveries_watch(rt.js, loop))
+        await until_stopped(rt.stop, loop.run)
 
 
 def main() -> None:

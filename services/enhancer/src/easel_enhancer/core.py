@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-MAX_PROMPT_CHARS = 1000
+from easel.events import MAX_PROMPT_CHARS
 
 SYSTEM_PROMPT = (
     "You rewrite short requests into prompts for a text-to-image model. "

@@ -3,48 +3,54 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
+from typing import Protocol
 
 import structlog
-from nats.js import JetStreamContext
 
 from easel import bus
 from easel.events import ErrorCode, ImageFailed, ImageRequested, PromptEnhanced
 from easel.settings import ModelRegistry
+from easel_enhancer import core, metrics
+from easel_enhancer.llm import LlmUnavailable
 
-from . import core, metrics
-from .llm import LlmClient, LlmUnavailable
-
-log = structlog.get_logger("easel_enhancer")
+log = structlog.get_logger("easel.enhancer")
 
 NOT_CONFIGURED = "not_configured"
 UNUSABLE_ANSWER = "unusable_answer"
 
 
+class Llm(Protocol):
+    """`easel_enhancer.llm.LlmClient`: the answer's text, or LlmUnavailable."""
+
+    async def complete(self, prompt: str) -> str: ...
+
+
 class Enhancer:
     def __init__(
         self,
-        js: JetStreamContext,
+        *,
+        publish: bus.Publish,
         registry: ModelRegistry,
-        llm: LlmClient | None,
+        llm: Llm | None,
         deadline_seconds: float = 600.0,
     ):
-        self._js = js
+        self._publish = publish
         self._registry = registry
         self._llm = llm
-        self._deadline = timedelta(seconds=deadline_seconds)
+        self._deadline_seconds = deadline_seconds
 
     async def handle(self, event: ImageRequested, delivery: bus.Delivery) -> bus.Outcome:
         if self._registry.get(event.model) is None:
             # No generator consumes this model's queue: say so instead of waiting forever.
             log.warning("enhancer.unknown_model")
             detail = "this model is not configured"
-            await bus.publish(self._js, _failed(event, ErrorCode.UNKNOWN_MODEL, detail))
+            await self._publish(ImageFailed.for_job(event, ErrorCode.UNKNOWN_MODEL, detail))
             return bus.Term(bus.Reason.UNKNOWN_MODEL, detail)
-        if datetime.now(UTC) >= event.job.requested_at + self._deadline:
+        if datetime.now(UTC) >= event.job.deadline(self._deadline_seconds):
             # Not worth an LLM call: the generator would refuse it for the same reason.
-            detail = f"not enhanced within {self._deadline.total_seconds():.0f} s of the request"
-            await bus.publish(self._js, _failed(event, ErrorCode.TIMEOUT, detail))
+            detail = f"not enhanced within {self._deadline_seconds:.0f} s of the request"
+            await self._publish(ImageFailed.for_job(event, ErrorCode.TIMEOUT, detail))
             return bus.Term(bus.Reason.DEADLINE, detail)
         original = event.job.original_prompt
         prompt, fallback_reason = await self._enhance(original)
@@ -63,13 +69,13 @@ class Enhancer:
             enhanced=fallback_reason is None,
             fallback_reason=fallback_reason,
         )
-        await bus.publish(self._js, enhanced)
+        await self._publish(enhanced)
         return bus.ACK
 
     async def give_up(self, event: ImageRequested, delivery: bus.Delivery) -> None:
         """The consume loop's hook once no delivery is left: the user hears it failed."""
         detail = f"processing failed on all {delivery.attempt} deliveries"
-        await bus.publish(self._js, _failed(event, ErrorCode.INTERNAL, detail))
+        await self._publish(ImageFailed.for_job(event, ErrorCode.INTERNAL, detail))
 
     async def _enhance(self, original: str) -> tuple[str, str | None]:
         """The prompt to render and, when it is the original, why."""
@@ -86,15 +92,3 @@ class Enhancer:
         if cleaned is None:
             return original, UNUSABLE_ANSWER
         return cleaned, None
-
-
-def _failed(event: ImageRequested, code: ErrorCode, detail: str) -> ImageFailed:
-    return ImageFailed(
-        job_id=event.job_id,
-        model=event.model,
-        job=event.job,
-        error_code=code,
-        retried=False,
-        attempts=0,
-        detail=detail,
-    )

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
-from . import core
+from easel_enhancer import core
 
 
 class LlmUnavailable(Exception):

@@ -1,30 +1,38 @@
-"""easel-gateway: Telegram in, `image.requested.<model>` out."""
+"""easel-gateway: Telegram in, `image.requested.<model>` out.
+
+Composition root: the KV stores, the aiogram dispatcher, the bot, and the way updates
+arrive (polling under a lease, or a webhook).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import socket
 
 from easel import bus
-from easel.runtime import Runtime, run
-from easel_gateway.app import build_dispatcher
-from easel_gateway.kv import JobClaims, RateLimiter
-from easel_gateway.lease import PollingLease
-from easel_gateway.polling import Poller
+from easel.runtime import Runtime, run, until_stopped
 from easel_gateway.settings import Settings
-from easel_gateway.telegram import build_bot
-from easel_gateway.updates import GatewayFailed, UpdateSource
-from easel_gateway.webhook import WebhookServer
+from easel_gateway.stores.claims import JobClaims
+from easel_gateway.stores.rate_limits import RateLimiter
+from easel_gateway.telegram.bot import build_bot
+from easel_gateway.telegram.dispatcher import build_dispatcher
+from easel_gateway.telegram.lease import PollingLease
+from easel_gateway.telegram.polling import Poller
+from easel_gateway.telegram.updates import GatewayFailed, UpdateSource
+from easel_gateway.telegram.webhook import WebhookServer
 
 
 async def serve(rt: Runtime[Settings]) -> None:
-    source = await build(rt)
-    rt.ready_checks.append(source.readiness)
-    await source.run(rt.stop)
+    async with contextlib.AsyncExitStack() as stack:
+        source = await build(rt, stack)
+        rt.ready_checks.append(source.readiness)
+        await until_stopped(rt.stop, source.run)
 
 
-async def build(rt: Runtime[Settings]) -> UpdateSource:
+async def build(rt: Runtime[Settings], stack: contextlib.AsyncExitStack) -> UpdateSource:
+    """The update source wired as in production; its bot is closed when `stack` is."""
     settings = rt.settings
     claims = JobClaims(
         await rt.js.key_value(bus.JOB_CLAIMS_BUCKET), stale_after=settings.claim_stale_seconds
@@ -35,13 +43,14 @@ async def build(rt: Runtime[Settings]) -> UpdateSource:
         window=settings.rate_limit_window_seconds,
     )
     dispatcher, context = build_dispatcher(
-        settings=settings, registry=rt.registry, js=rt.js, claims=claims, limiter=limiter
+        settings=settings,
+        registry=rt.registry,
+        publish=bus.publisher(rt.js),
+        claims=claims,
+        limiter=limiter,
     )
-    bot = build_bot(
-        settings.telegram_bot_token,
-        settings.telegram_api_url,
-        settings.telegram_max_calls_per_second,
-    )
+    bot = build_bot(settings)
+    stack.push_async_callback(bot.session.close)
     if settings.gateway_mode == "webhook":
         return WebhookServer(dispatcher, bot, context, settings)
     return Poller(dispatcher, bot, context, await polling_lease(rt, bot.id))

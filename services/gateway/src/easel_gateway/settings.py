@@ -5,25 +5,21 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from aiogram.utils.token import TokenValidationError, validate_token
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
 
 from easel.settings import EaselSettings
+from easel.telegram import TelegramSettings
 
 # What Telegram accepts as a webhook's secret_token: 1-256 characters of this alphabet.
 _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
-class Settings(EaselSettings):
+class Settings(EaselSettings, TelegramSettings):
     metrics_port: int = Field(default=9001, ge=0, le=65535)
 
-    telegram_bot_token: SecretStr
     # polling: no public URL needed, but one poller at a time (a lease in NATS KV picks it);
     # webhook: Telegram POSTs updates, so any number of replicas can sit behind a Service.
     gateway_mode: Literal["polling", "webhook"] = "polling"
-    telegram_api_url: str = Field(default="https://api.telegram.org", pattern=r"^https?://")
-    # The bot's ~30 calls/s are shared with the notifier (which defaults to 20/s).
-    telegram_max_calls_per_second: float = Field(default=10.0, gt=0, le=1000)
     rate_limit_requests: int = Field(default=10, ge=1, le=10_000)
     rate_limit_window_seconds: float = Field(default=60, gt=0, le=86_400)
     # A claim still "pending" this long after its last step belongs to a replica that died
@@ -44,16 +40,6 @@ class Settings(EaselSettings):
         """The URL Telegram POSTs updates to."""
         assert self.webhook_url is not None, "only in webhook mode"
         return self.webhook_url.rstrip("/") + self.webhook_path
-
-    @field_validator("telegram_bot_token")
-    @classmethod
-    def _looks_like_a_bot_token(cls, token: SecretStr) -> SecretStr:
-        # Checked here so a typo fails at start with one line, never echoing the value.
-        try:
-            validate_token(token.get_secret_value())
-        except TokenValidationError:
-            raise ValueError("not a Telegram bot token (expected <bot id>:<secret>)") from None
-        return token
 
     @field_validator("webhook_url")
     @classmethod

@@ -13,9 +13,8 @@ import stamina
 
 from easel.events import ErrorCode
 from easel.settings import ModelSpec
-
-from . import core, metrics
-from .breaker import Breaker, Slot
+from easel_generator import metrics, verdicts
+from easel_generator.circuit_breaker import Breaker, Slot
 
 ATTEMPTS = 4  # the first one and 3 retries
 MAX_IMAGE_BYTES = 20 << 20
@@ -24,14 +23,14 @@ MAX_ERROR_BODY_BYTES = 64 << 10  # enough to spot a moderation message
 
 @dataclass(frozen=True)
 class Generated:
-    data: core.Body
+    data: verdicts.Body
     content_type: str
     attempts: int
 
 
 @dataclass(frozen=True)
 class Failed:
-    failure: core.Failure
+    failure: verdicts.Failure
     attempts: int
 
 
@@ -45,7 +44,7 @@ class Expired:
 class _RetryLater(Exception):
     """Carries a Retryable verdict through stamina; its repr is what stamina logs."""
 
-    def __init__(self, verdict: core.Retryable) -> None:
+    def __init__(self, verdict: verdicts.Retryable) -> None:
         super().__init__(verdict.detail)
         self.verdict = verdict
 
@@ -108,7 +107,7 @@ class Backend:
                 timeout=None,  # the consume loop keeps the message's lease meanwhile
                 wait_initial=self._retry_base,
                 wait_exp_base=2,
-                wait_max=core.MAX_RETRY_AFTER_SECONDS,
+                wait_max=verdicts.MAX_RETRY_AFTER_SECONDS,
                 wait_jitter=self._retry_base / 4,
             ):
                 with attempt:
@@ -120,13 +119,15 @@ class Backend:
                             metrics.BACKEND_RETRIES.labels(self.spec.name).inc()
                         result = await self._attempt(prompt, slot)
         except _RetryLater as last:
-            return Failed(core.exhausted(last.verdict, attempts), attempts)
-        if isinstance(result, core.Failure):
+            return Failed(verdicts.exhausted(last.verdict, attempts), attempts)
+        if isinstance(result, verdicts.Failure):
             return Failed(result, attempts)
         data, content_type = result
         return Generated(data, content_type, attempts)
 
-    async def _attempt(self, prompt: str, slot: Slot) -> tuple[core.Body, str] | core.Failure:
+    async def _attempt(
+        self, prompt: str, slot: Slot
+    ) -> tuple[verdicts.Body, str] | verdicts.Failure:
         """One request: the image and its type, a final failure, or _RetryLater."""
         model = self.spec.name
         try:
@@ -135,28 +136,28 @@ class Backend:
                 limit = MAX_IMAGE_BYTES if ok else MAX_ERROR_BODY_BYTES
                 body, complete = await _read(response, limit)
         except httpx.RequestError as error:
-            transient = core.classify_error(error)
+            transient = verdicts.classify_error(error)
             kind = "timeout" if transient.code == ErrorCode.TIMEOUT else "network"
             metrics.BACKEND_RESPONSES.labels(model, kind).inc()
             await slot.record(ok=False)
             raise _RetryLater(transient) from None
-        metrics.BACKEND_RESPONSES.labels(model, core.status_class(response.status_code)).inc()
+        metrics.BACKEND_RESPONSES.labels(model, verdicts.status_class(response.status_code)).inc()
         if ok and not complete:
             await slot.record(ok=True)
-            return core.too_large(MAX_IMAGE_BYTES)
-        verdict = core.classify_response(
+            return verdicts.too_large(MAX_IMAGE_BYTES)
+        verdict = verdicts.classify_response(
             response.status_code,
             response.headers.get("content-type"),
             response.headers.get("retry-after"),
             body,
         )
-        await slot.record(ok=not core.backend_down(verdict))
+        await slot.record(ok=not verdicts.backend_down(verdict))
         match verdict:
-            case core.Success(content_type=content_type):
+            case verdicts.Success(content_type=content_type):
                 return body, content_type
-            case core.Retryable():
+            case verdicts.Retryable():
                 raise _RetryLater(verdict)
-            case core.Failure():
+            case verdicts.Failure():
                 return verdict
 
     def _request(self, prompt: str) -> AbstractAsyncContextManager[httpx.Response]:
@@ -170,7 +171,7 @@ class Backend:
         return self._client.stream("POST", spec.url, json={"prompt": prompt}, headers=headers)
 
 
-async def _read(response: httpx.Response, limit: int) -> tuple[core.Body, bool]:
+async def _read(response: httpx.Response, limit: int) -> tuple[verdicts.Body, bool]:
     """Up to `limit` bytes of the body, and whether that was all of it.
 
     Held once: a body of announced length is read into a buffer of that size, any other

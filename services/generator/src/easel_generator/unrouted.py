@@ -23,11 +23,10 @@ from nats.js.errors import NotFoundError
 
 from easel import bus
 from easel.events import ErrorCode, ImageFailed, PromptEnhanced
+from easel.runtime import every
 from easel.settings import ModelRegistry
 
-from . import core
-
-log = structlog.get_logger("easel_generator")
+log = structlog.get_logger("easel.generator")
 
 UNROUTED = "unrouted"  # the dead letters' consumer name: no consumer saw these jobs
 _PREFIX = "prompt.enhanced."
@@ -40,15 +39,13 @@ async def sweep_unrouted(
     registry: ModelRegistry,
     stop: asyncio.Event,
     deadline_seconds: float,
-    every: float = 5.0,
+    interval: float = 5.0,
 ) -> None:
-    while not stop.is_set():
+    async for _ in every(interval, stop):
         try:
             await sweep_once(js, registry, deadline_seconds)
         except nats.errors.Error as error:
             log.debug("generator.unrouted_sweep_failed", error=repr(error))
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), every)
 
 
 async def sweep_once(js: JetStreamContext, registry: ModelRegistry, deadline_seconds: float) -> int:
@@ -81,10 +78,15 @@ async def _settle(
     else:
         if event.subject != subject:  # poison too: whoever it names is not to be trusted
             reason, detail = bus.Reason.WRONG_SUBJECT, f"{event.event_type} on {subject}"
-        elif datetime.now(UTC) < core.deadline(event.job.requested_at, deadline_seconds):
+        elif datetime.now(UTC) < event.job.deadline(deadline_seconds):
             return 0
         else:
-            await bus.publish(js, _unknown_model(event))
+            await bus.publish(
+                js,
+                ImageFailed.for_job(
+                    event, ErrorCode.UNKNOWN_MODEL, "no generator serves this model"
+                ),
+            )
             reason, detail = bus.Reason.UNKNOWN_MODEL, f"no generator serves {event.model!r}"
     letter = bus.Letter(UNROUTED, bus.PROMPTS, subject, seq, 0, reason, detail, data, msg.headers)
     if not await bus.dead_letter(js, letter):
@@ -92,15 +94,3 @@ async def _settle(
     with contextlib.suppress(NotFoundError):  # another replica was quicker
         await js.delete_msg(bus.PROMPTS, seq)
     return 1
-
-
-def _unknown_model(event: PromptEnhanced) -> ImageFailed:
-    return ImageFailed(
-        job_id=event.job_id,
-        model=event.model,
-        job=event.job,
-        error_code=ErrorCode.UNKNOWN_MODEL,
-        retried=False,
-        attempts=0,
-        detail="no generator serves this model",
-    )

@@ -1,74 +1,69 @@
-"""Composition root: the outbox, the results consumer and one queue watch per model."""
+"""easel-notifier: `image.*.<model>` in, status edits and photos out to Telegram.
+
+Composition root: the outbox every Bot API call goes through, the results consumer, and
+one queue watch per model for the positions.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 
 from easel import bus
-from easel.runtime import Runtime, run
-
-from .handler import ResultEvent, ResultHandler, decode_result
-from .outbox import Outbox
-from .queue_watch import QueueWatch
-from .scheduler import Pacing
-from .settings import Settings
-from .storage import Images, Ledger
-from .telegram import TelegramClient, create_bot
+from easel.images import ImageReader
+from easel.runtime import Runtime, background, run, until_stopped
+from easel.telegram import create_bot
+from easel_notifier.bot_calls import TelegramClient
+from easel_notifier.handler import ResultEvent, ResultHandler, decode_result
+from easel_notifier.ledger import Ledger
+from easel_notifier.outbox import Outbox
+from easel_notifier.queue_watch import QueueWatch
+from easel_notifier.scheduler import Pacing
+from easel_notifier.settings import Settings
 
 
 async def serve(rt: Runtime[Settings]) -> None:
     settings = rt.settings
-    bot = create_bot(
-        settings.telegram_bot_token, settings.telegram_api_url, settings.telegram_timeout_seconds
-    )
     pacing = Pacing(
         max_calls_per_second=settings.telegram_max_calls_per_second,
         per_chat_interval=settings.telegram_per_chat_interval_seconds,
     )
-    outbox = Outbox(TelegramClient(bot), pacing)
-    images = Images(rt.js, await bus.images_store(rt.js, settings))
+    images = ImageReader(rt.js)
     ledger = Ledger(await rt.js.key_value(bus.DELIVERIES_BUCKET))
-    handler = ResultHandler(
-        outbox, images, ledger, rt.registry, images_in_memory=settings.notifier_images_in_memory
-    )
-    consumer: bus.ConsumerLoop[ResultEvent] = bus.ConsumerLoop(
-        rt.js,
-        stream=bus.RESULTS,
-        durable=bus.NOTIFIER,
-        decode=decode_result,
-        handler=handler,
-        workers=settings.notifier_concurrency,
-        heartbeat=bus.NOTIFIER_ACK_WAIT / 3,
-    )
-    sender = asyncio.create_task(outbox.run(), name="outbox")
-    background = [sender]
-
-    async def outbox_alive() -> str | None:
-        return "the Telegram outbox stopped" if sender.done() else None
-
-    rt.ready_checks.append(outbox_alive)
-    for spec in rt.registry.models:
-        watch = QueueWatch(
-            rt.nc,
-            rt.js,
-            outbox,
-            model=spec.name,
-            display_name=spec.display_name,
-            refresh_seconds=settings.queue_refresh_seconds,
-        )
-        background.append(asyncio.create_task(watch.run(), name=f"queue-watch-{spec.name}"))
-    try:
+    async with contextlib.AsyncExitStack() as stack:
+        bot = create_bot(settings, timeout=settings.telegram_timeout_seconds)
+        stack.push_async_callback(bot.session.close)
+        outbox = Outbox(TelegramClient(bot), pacing)
         # Handlers awaiting a delivery need the outbox: it stops only after the consumer.
-        async with bus.max_deliveries_watch(rt.js, consumer):
-            await consumer.run(rt.stop)
-    finally:
-        for task in background:
-            task.cancel()
-        for task in background:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        await bot.session.close()
+        sender = await stack.enter_async_context(background(outbox.run(), "outbox"))
+
+        async def outbox_alive() -> str | None:
+            return "the Telegram outbox stopped" if sender.done() else None
+
+        rt.ready_checks.append(outbox_alive)
+        for spec in rt.registry.models:
+            watch = QueueWatch(
+                rt.nc,
+                rt.js,
+                outbox,
+                model=spec.name,
+                display_name=spec.display_name,
+                refresh_seconds=settings.queue_refresh_seconds,
+            )
+            await stack.enter_async_context(background(watch.run(), f"queue-watch-{spec.name}"))
+        handler = ResultHandler(
+            outbox, images, ledger, rt.registry, images_in_memory=settings.notifier_images_in_memory
+        )
+        consumer: bus.ConsumerLoop[ResultEvent] = bus.ConsumerLoop(
+            rt.js,
+            stream=bus.RESULTS,
+            durable=bus.NOTIFIER,
+            decode=decode_result,
+            handler=handler,
+            workers=settings.notifier_concurrency,
+            heartbeat=bus.NOTIFIER_ACK_WAIT / 3,
+        )
+        await stack.enter_async_context(bus.max_deliveries_watch(rt.js, consumer))
+        await until_stopped(rt.stop, consumer.run)
 
 
 def main() -> None:

@@ -26,13 +26,13 @@ from easel.events import (
     ImageStarted,
     TelegramRequester,
 )
+from easel.images import ImageCorrupt, ImageReader
 from easel.settings import ModelRegistry
-
-from . import metrics, texts
-from .outbox import Outbox
-from .scheduler import Settled, Settlement, Stage
-from .storage import ImageCorrupt, Images, Ledger
-from .telegram import DeleteMessage, EditText, SendPhoto
+from easel_notifier import metrics, texts
+from easel_notifier.bot_calls import DeleteMessage, EditText, SendPhoto
+from easel_notifier.ledger import Ledger
+from easel_notifier.outbox import Outbox
+from easel_notifier.scheduler import Settled, Settlement, Stage
 
 ResultEvent = ImageStarted | ImageGenerated | ImageFailed
 
@@ -55,7 +55,7 @@ class ResultHandler:
     def __init__(
         self,
         outbox: Outbox,
-        images: Images,
+        images: ImageReader,
         ledger: Ledger,
         registry: ModelRegistry,
         *,

@@ -16,9 +16,9 @@ from typing import Any
 
 import structlog
 
-from . import metrics
-from .scheduler import Call, Pacing, Priority, Scheduler, Settled, Settlement, Stage
-from .telegram import DeleteMessage, EditText, Request, TelegramClient
+from easel_notifier import metrics
+from easel_notifier.bot_calls import DeleteMessage, EditText, Request, TelegramClient
+from easel_notifier.scheduler import Call, Pacing, Priority, Scheduler, Settled, Settlement, Stage
 
 log = structlog.get_logger("easel.notifier")
 _REMEMBER_JOBS = 20_000  # status messages whose job is remembered for logging

@@ -28,11 +28,10 @@ from pydantic import ValidationError
 
 from easel import bus
 from easel.events import PromptEnhanced, TelegramRequester
-
-from . import texts
-from .outbox import Outbox
-from .positions import positions
-from .scheduler import Stage
+from easel_notifier import texts
+from easel_notifier.outbox import Outbox
+from easel_notifier.positions import positions
+from easel_notifier.scheduler import Stage
 
 log = structlog.get_logger("easel.notifier")
 

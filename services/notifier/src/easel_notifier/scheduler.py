@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 from typing import Generic, TypeVar
 
-from easel.callwindow import CallWindow
+from easel.telegram import Accepted, CallResult, CallWindow, Gone, Rejected, RetryAfter, Transient
 
 P = TypeVar("P")
 K = TypeVar("K")
@@ -80,35 +80,6 @@ class Pacing:
     # is over its limit: hold every call.
     flood_chats: int = 3
     flood_window: float = 1.0
-
-
-# Results of one Telegram call, as the outbox reports them.
-@dataclass(frozen=True)
-class Accepted:
-    """Telegram did it (for an edit, "message is not modified" counts as done)."""
-
-
-@dataclass(frozen=True)
-class Gone:
-    """The message to edit or delete no longer exists: the user deleted it."""
-
-
-@dataclass(frozen=True)
-class RetryAfter:
-    seconds: float
-
-
-@dataclass(frozen=True)
-class Transient:
-    reason: str
-
-
-@dataclass(frozen=True)
-class Rejected:
-    reason: str
-
-
-CallResult = Accepted | Gone | RetryAfter | Transient | Rejected
 
 
 class Settlement(StrEnum):

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from pydantic import Field
 
 from easel.settings import EaselSettings
+from easel.telegram import TelegramSettings
 
 
-class Settings(EaselSettings):
+class Settings(EaselSettings, TelegramSettings):
     metrics_port: int = Field(default=9004, ge=0, le=65535)
-    telegram_bot_token: SecretStr
-    telegram_api_url: str = Field(default="https://api.telegram.org", pattern=r"^https?://")
+    # The notifier's share of the bot's ~30 calls/s; the gateway has the rest.
     telegram_max_calls_per_second: float = Field(default=20.0, gt=0, le=1000)
     telegram_per_chat_interval_seconds: float = Field(default=1.0, ge=0, le=60)
     telegram_timeout_seconds: float = Field(default=60.0, gt=0, le=600)

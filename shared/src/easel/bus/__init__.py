@@ -1,14 +1,14 @@
 """JetStream for Easel: layout, provisioning, typed publish, the one consume loop, dead letters."""
 
-from ._advisory import max_deliveries_watch
-from ._connect import connect
-from ._consume import ConsumerLoop, GiveUp, Handler, retry_delay
-from ._deadletter import DlqHeader, Letter, dead_letter
-from ._decode import decoder, rejection
-from ._outcome import ACK, Ack, Delivery, Nak, Outcome, Reason, Term
-from ._provision import images_store, provision
-from ._publish import publish, retry_transient, retry_unanswered
-from ._topology import (
+from easel.bus._advisory import max_deliveries_watch
+from easel.bus._connect import connect
+from easel.bus._consume import ConsumerLoop, GiveUp, Handler, retry_delay
+from easel.bus._deadletter import DlqHeader, Letter, dead_letter
+from easel.bus._decode import decoder, rejection
+from easel.bus._outcome import ACK, Ack, Delivery, Nak, Outcome, Reason, Term
+from easel.bus._provision import images_store, provision
+from easel.bus._publish import Publish, publish, publisher, retry_transient, retry_unanswered
+from easel.bus._topology import (
     ADVISORIES,
     DELIVERIES_BUCKET,
     DLQ,
@@ -56,6 +56,7 @@ __all__ = [
     "Letter",
     "Nak",
     "Outcome",
+    "Publish",
     "Reason",
     "Term",
     "advisory_consumer",
@@ -68,6 +69,7 @@ __all__ = [
     "max_deliveries_watch",
     "provision",
     "publish",
+    "publisher",
     "rejection",
     "retry_delay",
     "retry_transient",

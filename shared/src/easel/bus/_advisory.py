@@ -22,8 +22,8 @@ import structlog
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
-from ._consume import ConsumerLoop, fetch_one, retry_delay
-from ._topology import ADVISORIES, advisory_consumer
+from easel.bus._consume import ConsumerLoop, fetch_one, retry_delay
+from easel.bus._topology import ADVISORIES, advisory_consumer
 
 log = structlog.get_logger("easel.bus")
 

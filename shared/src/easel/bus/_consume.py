@@ -28,12 +28,11 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
+from easel.bus._deadletter import Letter, dead_letter
+from easel.bus._decode import rejection
+from easel.bus._outcome import Ack, Delivery, Nak, Outcome, Reason, Term
 from easel.events import Event
 from easel.telemetry import metrics
-
-from ._deadletter import Letter, dead_letter
-from ._decode import rejection
-from ._outcome import Ack, Delivery, Nak, Outcome, Reason, Term
 
 E = TypeVar("E", bound=Event)
 Handler = Callable[[E, Delivery], Awaitable[Outcome]]

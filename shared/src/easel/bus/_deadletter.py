@@ -15,10 +15,9 @@ import nats.errors
 import structlog
 from nats.js import JetStreamContext
 
+from easel.bus._outcome import Reason
+from easel.bus._topology import dlq_subject
 from easel.telemetry import metrics
-
-from ._outcome import Reason
-from ._topology import dlq_subject
 
 log = structlog.get_logger("easel.bus")
 

@@ -6,9 +6,8 @@ from typing import Annotated, Any, TypeVar, Union
 
 from pydantic import Field, TypeAdapter, ValidationError
 
+from easel.bus._outcome import Reason
 from easel.events import Event
-
-from ._outcome import Reason
 
 E = TypeVar("E", bound=Event)
 

@@ -9,9 +9,7 @@ from nats.js.errors import BadRequestError
 from nats.js.kv import KeyValue
 from nats.js.object_store import ObjectStore
 
-from easel.settings import EaselSettings, ModelRegistry
-
-from ._topology import (
+from easel.bus._topology import (
     DELIVERIES_BUCKET,
     GATEWAY_LEASE_BUCKET,
     GATEWAY_LEASE_SECONDS,
@@ -20,6 +18,7 @@ from ._topology import (
     RATE_LIMIT_BUCKET,
     topology,
 )
+from easel.settings import EaselSettings, ModelRegistry
 
 log = structlog.get_logger("easel.bus")
 

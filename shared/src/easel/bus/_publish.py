@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable
 from typing import ParamSpec, TypeVar
 
@@ -34,6 +35,15 @@ def _through_a_restart(
 retry_unanswered = _through_a_restart(_UNANSWERED)
 # For requests whose repeat recognises its own earlier success (a lost answer).
 retry_transient = _through_a_restart(_TRANSIENT)
+
+
+Publish = Callable[[Event], Awaitable[PubAck]]
+"""What a handler is given to publish with: `publisher(js)` in a service, a list's append
+in a unit test."""
+
+
+def publisher(js: JetStreamContext) -> Publish:
+    return functools.partial(publish, js)
 
 
 @retry_transient

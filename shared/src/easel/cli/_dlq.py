@@ -19,10 +19,9 @@ import nats
 from nats.js import JetStreamContext
 from nats.js.api import RawStreamMsg
 from nats.js.errors import NotFoundError
-from pydantic import ValidationError
 
 from easel import bus
-from easel.settings import EaselSettings, describe_error
+from easel.settings import EaselSettings, load_settings_only
 
 H = bus.DlqHeader
 _ALL = "dlq.>"
@@ -160,12 +159,7 @@ async def _last_seq(js: JetStreamContext) -> int | None:
 
 
 async def _connect(program: str) -> tuple[JetStreamContext, Callable[[], Awaitable[None]]]:
-    try:
-        settings = EaselSettings()
-    except ValidationError as error:
-        for line in describe_error(error):
-            print(f"{program}: configuration error: {line}", file=sys.stderr)
-        raise SystemExit(2) from None
+    settings = load_settings_only(EaselSettings, program)
     # A one-shot command: no reconnect loop, and no "disconnected" log line when it closes.
     nc = await nats.connect(
         settings.nats_url, name=program.replace(" ", "-"), allow_reconnect=False

@@ -6,7 +6,7 @@ import argparse
 import asyncio
 from pathlib import Path
 
-from . import _dlq, _provision, _submit, _up
+from easel.cli import _dlq, _provision, _submit, _up
 
 
 def main(argv: list[str] | None = None) -> None:

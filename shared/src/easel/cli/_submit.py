@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import sys
 import uuid
 from datetime import UTC, datetime
@@ -13,7 +12,15 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
 from easel import bus
-from easel.events import ImageFailed, ImageGenerated, ImageRequested, ImageStarted, JobContext
+from easel.events import (
+    MAX_PROMPT_CHARS,
+    ImageFailed,
+    ImageGenerated,
+    ImageRequested,
+    ImageStarted,
+    JobContext,
+)
+from easel.images import ImageCorrupt, ImageReader
 from easel.settings import EaselSettings, load_settings
 
 _RESULT = bus.decoder(ImageStarted, ImageGenerated, ImageFailed)
@@ -33,7 +40,7 @@ async def submit(model: str, prompt: str, output: Path | None, wait_seconds: flo
     try:
         job = JobContext(original_prompt=prompt.strip(), requested_at=datetime.now(UTC))
     except ValueError:
-        print("the prompt must be 1 to 1000 characters", file=sys.stderr)
+        print(f"the prompt must be 1 to {MAX_PROMPT_CHARS} characters", file=sys.stderr)
         return 2
     nc = await bus.connect(settings.nats_url, "easel-submit")
     js = nc.jetstream()
@@ -65,22 +72,24 @@ async def submit(model: str, prompt: str, output: Path | None, wait_seconds: flo
         if isinstance(result, ImageFailed):
             print(f"failed: {result.error_code.value} {result.detail}".rstrip(), file=sys.stderr)
             return 1
-        return await _save(js, settings, result, output)
+        return await _save(js, result, output)
     finally:
         await nc.close()
 
 
-async def _save(
-    js: JetStreamContext, settings: EaselSettings, result: ImageGenerated, output: Path | None
-) -> int:
-    store = await bus.images_store(js, settings)
-    data = (await store.get(result.image.object_name)).data or b""
-    if hashlib.sha256(data).hexdigest() != result.image.sha256:
-        print("the stored image does not match its checksum", file=sys.stderr)
+async def _save(js: JetStreamContext, result: ImageGenerated, output: Path | None) -> int:
+    images = ImageReader(js)
+    try:
+        data = await images.fetch(result.image)
+    except ImageCorrupt as error:
+        print(f"the stored image is damaged: {error}", file=sys.stderr)
+        return 1
+    if data is None:
+        print("the image expired before it could be read", file=sys.stderr)
         return 1
     path = output or Path(result.job_id + _EXTENSIONS.get(result.image.content_type, ".img"))
     path.write_bytes(data)
-    await store.delete(result.image.object_name)
+    await images.discard(result.image)
     print(f"enhanced prompt: {result.prompt}", file=sys.stderr)
     print(path)
     return 0

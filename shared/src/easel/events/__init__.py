@@ -4,9 +4,10 @@ Subjects are `<family>.<event>.<model>`; see docs/events.md for who publishes an
 who consumes each one.
 """
 
-from ._envelope import SCHEMA_VERSION, Event
-from ._job import JobContext, TelegramRequester
-from .image import (
+from easel.events._envelope import SCHEMA_VERSION, Event
+from easel.events._job import JobContext, TelegramRequester
+from easel.events._limits import MAX_PROMPT_CHARS
+from easel.events.image import (
     ErrorCode,
     ImageFailed,
     ImageGenerated,
@@ -14,7 +15,7 @@ from .image import (
     ImageStarted,
     StoredImage,
 )
-from .prompt import PromptEnhanced
+from easel.events.prompt import PromptEnhanced
 
 ALL_EVENTS: tuple[type[Event], ...] = (
     ImageRequested,
@@ -26,6 +27,7 @@ ALL_EVENTS: tuple[type[Event], ...] = (
 
 __all__ = [
     "ALL_EVENTS",
+    "MAX_PROMPT_CHARS",
     "SCHEMA_VERSION",
     "ErrorCode",
     "Event",

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from easel.events._limits import MAX_PROMPT_CHARS
 
 
 class TelegramRequester(BaseModel):
@@ -23,6 +25,13 @@ class JobContext(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    original_prompt: str = Field(min_length=1, max_length=1000, description="as validated")
+    original_prompt: str = Field(
+        min_length=1, max_length=MAX_PROMPT_CHARS, description="as validated"
+    )
     requested_at: datetime = Field(description="when the gateway accepted it (end-to-end clock)")
     requester: TelegramRequester | None = Field(default=None, description="None: not from Telegram")
+
+    def deadline(self, limit_seconds: float) -> datetime:
+        """When a job that has not reached its backend is failed instead
+        (JOB_DEADLINE_SECONDS after the request)."""
+        return self.requested_at + timedelta(seconds=limit_seconds)

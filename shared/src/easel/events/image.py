@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ._envelope import Event
-from ._job import JobContext
+from easel.events._envelope import Event
+from easel.events._job import JobContext
+from easel.events._limits import MAX_PROMPT_CHARS
+
+if TYPE_CHECKING:
+    from easel.events.prompt import PromptEnhanced
 
 
 class ImageRequested(Event):
@@ -37,7 +41,7 @@ class StoredImage(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    bucket: str
+    bucket: str = Field(description="the Object Store bucket it is in; readers open that one")
     object_name: str = Field(description="the job id")
     size: int = Field(ge=1, description="bytes")
     content_type: str
@@ -52,7 +56,9 @@ class ImageGenerated(Event):
     consumers: ClassVar[tuple[str, ...]] = ("notifier", "easel submit")
     event_type: Literal["image.generated"] = "image.generated"
     job: JobContext
-    prompt: str = Field(min_length=1, max_length=1000, description="the prompt rendered")
+    prompt: str = Field(
+        min_length=1, max_length=MAX_PROMPT_CHARS, description="the prompt rendered"
+    )
     image: StoredImage
     queued_seconds: float = Field(ge=0, description="from prompt.enhanced to the backend call")
     generation_seconds: float = Field(ge=0, description="backend time, retries included")
@@ -86,3 +92,23 @@ class ImageFailed(Event):
     retried: bool = Field(description="more than one backend attempt was made")
     attempts: int = Field(ge=0, description="backend attempts")
     detail: str = Field(default="", max_length=500, description="safe for users: no URL, no key")
+
+    @classmethod
+    def for_job(
+        cls,
+        source: ImageRequested | PromptEnhanced,
+        code: ErrorCode,
+        detail: str,
+        *,
+        attempts: int = 0,
+    ) -> Self:
+        """The failure of the job `source` belongs to, after `attempts` backend attempts."""
+        return cls(
+            job_id=source.job_id,
+            model=source.model,
+            job=source.job,
+            error_code=code,
+            retried=attempts > 1,
+            attempts=attempts,
+            detail=detail,
+        )

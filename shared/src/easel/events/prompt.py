@@ -6,8 +6,9 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from ._envelope import Event
-from ._job import JobContext
+from easel.events._envelope import Event
+from easel.events._job import JobContext
+from easel.events._limits import MAX_PROMPT_CHARS
 
 
 class PromptEnhanced(Event):
@@ -21,7 +22,9 @@ class PromptEnhanced(Event):
     )
     event_type: Literal["prompt.enhanced"] = "prompt.enhanced"
     job: JobContext
-    prompt: str = Field(min_length=1, max_length=1000, description="enhanced, or the original")
+    prompt: str = Field(
+        min_length=1, max_length=MAX_PROMPT_CHARS, description="enhanced, or the original"
+    )
     enhanced: bool
     fallback_reason: str | None = Field(
         default=None,

@@ -1,7 +1,13 @@
 """Settings from the environment (and an optional `.env`), and the model registry."""
 
-from ._base import EaselSettings, describe_error, load_settings
-from ._models import ModelRegistry, ModelSpec, load_registry
+from easel.settings._base import (
+    EaselSettings,
+    describe_error,
+    load_settings,
+    load_settings_only,
+    read_dotenv,
+)
+from easel.settings._models import ModelRegistry, ModelSpec, load_registry
 
 __all__ = [
     "EaselSettings",
@@ -10,4 +16,6 @@ __all__ = [
     "describe_error",
     "load_registry",
     "load_settings",
+    "load_settings_only",
+    "read_dotenv",
 ]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sys
-from typing import Literal, TypeVar
+from typing import Literal, NoReturn, TypeVar
 
+from dotenv import load_dotenv
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from ._models import ModelRegistry, load_registry
+from easel.settings._models import ModelRegistry, load_registry
 
 S = TypeVar("S", bound="EaselSettings")
 
@@ -16,7 +17,7 @@ S = TypeVar("S", bound="EaselSettings")
 class EaselSettings(BaseSettings):
     """What every service reads. Services subclass it with their own variables."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     nats_url: str = "nats://127.0.0.1:4222"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -37,12 +38,32 @@ class EaselSettings(BaseSettings):
 
 def load_settings(cls: type[S], program: str) -> tuple[S, ModelRegistry]:
     """Settings and model registry from the environment, or exit 2 naming each bad variable."""
+    read_dotenv()
     try:
         return cls(), load_registry()
     except (ValidationError, ValueError) as error:
-        for line in describe_error(error):
-            print(f"{program}: configuration error: {line}", file=sys.stderr)
-        raise SystemExit(2) from None
+        _exit(program, error)
+
+
+def load_settings_only(cls: type[S], program: str) -> S:
+    """The settings of a command that needs no model (e.g. `easel dlq`)."""
+    read_dotenv()
+    try:
+        return cls()
+    except ValidationError as error:
+        _exit(program, error)
+
+
+def read_dotenv() -> None:
+    """The one read of `.env`, at start: its variables join the environment, below the ones
+    already set, so the settings and the model registry see the same values."""
+    load_dotenv(".env", override=False)
+
+
+def _exit(program: str, error: ValidationError | ValueError) -> NoReturn:
+    for line in describe_error(error):
+        print(f"{program}: configuration error: {line}", file=sys.stderr)
+    raise SystemExit(2) from None
 
 
 def describe_error(error: ValidationError | ValueError) -> list[str]:

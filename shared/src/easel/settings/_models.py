@@ -18,7 +18,6 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from dotenv import dotenv_values
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 ModelName = str
@@ -79,7 +78,7 @@ def _resolve(name: str, raw: dict[str, object], env: dict[str, str]) -> ModelSpe
 def load_registry(env: dict[str, str] | None = None) -> ModelRegistry:
     """Read the registry from `MODELS_FILE` or the built-ins; ValueError names the culprit."""
     if env is None:
-        env = {k: v for k, v in dotenv_values(".env").items() if v is not None} | dict(os.environ)
+        env = dict(os.environ)
     source: dict[str, dict[str, object]] = _BUILT_IN  # type: ignore[assignment]
     origin = "built-in models"
     if path := env.get("MODELS_FILE"):

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 import structlog
 
-from ._redact import RedactSecrets
+from easel.telemetry._redact import RedactSecrets
 
 
 def configure_logging(

@@ -1,0 +1,173 @@
+"""One Easel system set up for one measurement: `harness.EaselSystem` (nats-server, the four
+services as processes, stand-ins) with a FLUX worker stand-in of the wanted service time,
+capacity and image size, driven the way users drive it: Telegram messages in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import time
+from types import TracebackType
+from typing import Self, cast
+
+import nats
+
+from easel import bus
+from easel.events import (
+    ImageFailed,
+    ImageGenerated,
+    ImageRequested,
+    ImageStarted,
+    PromptEnhanced,
+)
+from easel.natsserver import free_port
+from easel_devtools.bench import procs
+from easel_devtools.bench.remote_worker import RemoteWorker
+from easel_devtools.harness import EaselSystem, ServiceProcess
+from easel_devtools.standins import FluxWorkerStandin
+
+MODEL = "flux"
+PipelineEvent = ImageRequested | PromptEnhanced | ImageStarted | ImageGenerated | ImageFailed
+_any_event = bus.decoder(ImageRequested, PromptEnhanced, ImageStarted, ImageGenerated, ImageFailed)
+_chat_ids = itertools.count(10_000)
+
+
+def new_chat() -> int:
+    """A chat (and user) of its own: keeps the per-user rate limit out of the way."""
+    return next(_chat_ids)
+
+
+class Rig:
+    def __init__(
+        self,
+        *,
+        service_time: float = 0.0,
+        capacity: int = 1,
+        image_size: int | None = None,
+        llm_latency: float = 0.0,
+        flood_limits: bool = False,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        # Logs stay at the services' production level (INFO): their cost is part of the figure.
+        env = {"FLUX_CAPACITY": str(capacity)} | (env or {})
+        self.system = EaselSystem(flood_limits=flood_limits, env=env)
+        self.chats: list[int] = []  # the chats of the last backlog
+        self.flux = RemoteWorker(
+            service_time=service_time, capacity=capacity, image_size=image_size
+        )
+        # Replaced before start(): the harness starts it, points the services at it, stops it.
+        self.system.flux = cast(FluxWorkerStandin, self.flux)
+        self.system.llm.latency = llm_latency
+        self.telegram = self.system.telegram
+
+    async def __aenter__(self) -> Self:
+        try:
+            await asyncio.to_thread(self.system.start)
+        except BaseException:
+            await asyncio.to_thread(self.system.close)
+            raise
+        return self
+
+    async def __aexit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await asyncio.to_thread(self.system.close)
+
+    # -- driving ---------------------------------------------------------------------------
+    def send(self, prompt: str, chat: int | None = None) -> int:
+        """A user asks for a FLUX image; returns the chat it was asked in."""
+        chat = new_chat() if chat is None else chat
+        self.telegram.send_user_message(chat, f"/image={MODEL}={prompt}")
+        return chat
+
+    def delivered(self) -> int:
+        """Photos the Bot API stand-in has accepted."""
+        return self.telegram.responses[("sendPhoto", 200)]
+
+    async def wait_delivered(self, count: int, timeout: float) -> None:  # noqa: ASYNC109
+        await self.telegram.wait_for_async(lambda: self.delivered() >= count, timeout=timeout)
+
+    async def backlog(self, count: int, timeout: float = 120.0) -> float:  # noqa: ASYNC109
+        """`count` jobs waiting in the model's queue before the generator takes the first.
+
+        The generator is stopped while the requests go through gateway and enhancer, then
+        started: from its first job on, the queue behind it is full. Returns when the
+        generator was started (the queue starts moving).
+        """
+        generators = self.generators()
+        for generator in generators:
+            await asyncio.to_thread(generator.terminate)
+        async with _StreamWatch(self.system.nats.url, bus.PROMPTS, f"prompt.enhanced.{MODEL}") as w:
+            self.chats = [self.send(f"backlog job {n}") for n in range(count)]
+            await w.wait_for(count, timeout)
+        moving_since = time.monotonic()
+        for generator in generators:
+            generator.start()
+        for generator in generators:
+            await asyncio.to_thread(generator.wait_ready)
+        return moving_since
+
+    def generators(self) -> list[ServiceProcess]:
+        return [s for s in self.system.services.values() if s.name == "generator"]
+
+    def add_generator(self) -> ServiceProcess:
+        """Another generator replica sharing the model's durable consumer."""
+        first = self.system["generator"]
+        log = first.log_path.with_name(f"generator-{len(self.generators()) + 1}.log")
+        replica = ServiceProcess("generator", first.env, log, free_port())
+        self.system.services[f"generator-{len(self.generators()) + 1}"] = replica
+        replica.start()
+        replica.wait_ready()
+        return replica
+
+    # -- reading ---------------------------------------------------------------------------
+    def pids(self) -> dict[str, int]:
+        """The four services (and extra replicas) plus nats-server, by name."""
+        found = {name: s.pid for name, s in self.system.services.items() if s.pid is not None}
+        servers = procs.children_named("nats-server")
+        if len(servers) == 1:
+            found["nats-server"] = servers[0]
+        return found
+
+    async def events(self) -> list[PipelineEvent]:
+        """Every event the pipeline published, read back from its three streams."""
+        nc = await nats.connect(self.system.nats.url)
+        try:
+            js, found = nc.jetstream(), list[PipelineEvent]()
+            for stream in (bus.REQUESTS, bus.PROMPTS, bus.RESULTS):
+                state = (await js.stream_info(stream)).state
+                for seq in range(state.first_seq, state.last_seq + 1):
+                    stored = await js.get_msg(stream, seq)
+                    # The discriminated union guarantees one of the five event types.
+                    found.append(cast(PipelineEvent, _any_event.validate_json(stored.data or b"")))
+            return found
+        finally:
+            await nc.close()
+
+
+class _StreamWatch:
+    """Waits until a stream holds `count` messages, woken by each publish on `subject`."""
+
+    def __init__(self, url: str, stream: str, subject: str) -> None:
+        self._url, self._stream, self._subject = url, stream, subject
+
+    async def __aenter__(self) -> Self:
+        self._nc = await nats.connect(self._url)
+        self._sub = await self._nc.subscribe(self._subject)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._nc.close()
+
+    async def wait_for(self, count: int, timeout: float) -> None:  # noqa: ASYNC109
+        js = self._nc.jetstream()
+        deadline = time.monotonic() + timeout
+        while (await js.stream_info(self._stream)).state.messages < count:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(f"{self._stream} did not reach {count} messages in {timeout}s")
+            # On a timeout, re-check the stream: a publish may have landed before we subscribed.
+            with contextlib.suppress(nats.errors.TimeoutError):
+                await self._sub.next_msg(timeout=min(left, 1.0))

@@ -1,0 +1,80 @@
+"""`just chaos [--seed N] [--no-append] [--only kills|faults]`: both scenarios at full size;
+prints their tables, appends them to docs/BENCHMARKS.md, exits 1 if a user lost a request
+or got two endings for one, or a job broke the retry policy or got the wrong error."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import shlex
+import sys
+import tempfile
+from pathlib import Path
+
+from easel_devtools.chaos import report
+from easel_devtools.chaos.plan import Faults, Kills, Traffic
+from easel_devtools.chaos.scenarios import FaultsRun, Run, run_faults, run_kills
+from easel_devtools.paths import BENCHMARKS
+
+
+def failures(run: Run) -> list[str]:
+    verdicts = run.verdicts()
+    found = [f"{verdicts[v]} {v}" for v in ("lost", "duplicated") if verdicts[v]]
+    if isinstance(run, FaultsRun):
+        over = sum(not t.within_policy for t in run.tried)
+        found += [f"{over} over the retry policy"] if over else []
+        found += [f"{len(run.wrong_ending)} wrong errors"] if run.wrong_ending else []
+        found += [f"{len(run.late)} past their deadline"] if run.late else []
+    return [f"{run.name}: {what}" for what in found]
+
+
+async def main(args: argparse.Namespace) -> int:
+    seed = args.seed if args.seed is not None else random.randrange(1_000_000)
+    print(f"chaos seed {seed} (again: just chaos --seed {seed})", flush=True)
+    workdir = Path(tempfile.mkdtemp(prefix="easel-chaos-"))
+    print(f"service logs under {workdir}", flush=True)
+    runs: list[Run] = []
+    tables = []
+    if args.only in (None, "kills"):
+        kills_run = await run_kills(
+            Traffic(users=30, per_user=10, send_seconds=60),
+            Kills(per_service=3, every_seconds=3.0, nats_restarts=1),
+            seed,
+            settle=240,
+            workdir=workdir / "kills",
+        )
+        runs.append(kills_run)
+        tables.append(("SIGKILLs and a NATS restart", report.kills_rows(kills_run)))
+        print(report.text_table(tables[-1][0], tables[-1][1]), flush=True)
+    if args.only in (None, "faults"):
+        faults_run = await run_faults(
+            Traffic(users=12, per_user=10, send_seconds=60),
+            Faults(),
+            seed,
+            settle=240,
+            workdir=workdir / "faults",
+        )
+        runs.append(faults_run)
+        tables.append(("Failing backends", report.faults_rows(faults_run)))
+        print(report.text_table(tables[-1][0], tables[-1][1]), flush=True)
+    if not args.no_append:
+        command = "just chaos " + shlex.join(sys.argv[1:]) if sys.argv[1:] else "just chaos"
+        report.append_markdown(BENCHMARKS, command.strip(), tables)
+        print("appended to docs/BENCHMARKS.md")
+    problems = [p for run in runs for p in failures(run)]
+    for problem in problems:
+        print(f"FAILED {problem}")
+    return 1 if problems else 0
+
+
+def parse() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="just chaos", description=__doc__)
+    parser.add_argument("--seed", type=int, help="default: random, printed")
+    parser.add_argument("--only", choices=("kills", "faults"))
+    parser.add_argument("--no-append", action="store_true", help="leave docs/BENCHMARKS.md alone")
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main(parse())))

@@ -1,0 +1,175 @@
+"""The two chaos scenarios against the real system (four service processes, nats-server,
+stand-ins), each ending once every user has their ending and every consumer is idle.
+
+- `run_kills`: users send while the supervisor SIGKILLs services and restarts NATS.
+- `run_faults`: users send while the workers fail (5xx, hangs past the generator's read
+  timeout, 200 with an HTML page); no kills, so every attempt is the retry policy's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from easel_devtools.chaos import busview
+from easel_devtools.chaos.backends import (
+    ATTEMPTS,
+    GeneratorLog,
+    Tried,
+    expected_endings,
+    hits_by_tag,
+)
+from easel_devtools.chaos.outcomes import Seen, Sent, Vocabulary, all_ended, judge
+from easel_devtools.chaos.plan import Env, Faults, Kills, Traffic, schedule
+from easel_devtools.chaos.supervisor import Chaos, Ledger, Supervisor
+from easel_devtools.chaos.users import Users
+from easel_devtools.harness import EaselSystem
+
+DISPLAY_NAMES = ("FLUX", "SDXL")
+# Worker render times: enough to build a queue, short enough for a run of a minute or two.
+SERVICE_SECONDS = {"flux": 0.12, "sdxl": 0.08}
+
+
+@dataclass
+class Run:
+    """What every run records."""
+
+    name: str
+    seed: int
+    traffic: Traffic
+    seen: list[Seen] = field(default_factory=list)
+    posts: int = 0
+    refused_posts: int = 0
+    retry_after: int = 0  # 429s the Bot API stand-in answered (flood control)
+    letters: Counter[str] = field(default_factory=Counter)
+    busy_after: dict[str, int] = field(default_factory=dict)  # consumers not idle at the end
+    sent_seconds: float = 0.0  # until the last update was answered 200
+    ended_seconds: float = 0.0  # until the last user had their ending
+    capacity_violations: int = 0
+
+    def verdicts(self) -> Counter[str]:
+        return Counter(s.verdict for s in self.seen)
+
+    def final_kinds(self) -> Counter[str]:
+        return Counter(kind for s in self.seen for kind in s.finals)
+
+
+@dataclass
+class KillsRun(Run):
+    chaos: Chaos = field(default_factory=Chaos)
+    ledger: Ledger = field(default_factory=Ledger)
+
+
+@dataclass
+class FaultsRun(Run):
+    faults: Faults = field(default_factory=Faults)
+    tried: list[Tried] = field(default_factory=list)
+    wrong_ending: list[tuple[str, str, tuple[str, ...]]] = field(default_factory=list)
+    # (tag, what the user saw, the worker's answers)
+    late: list[tuple[str, float]] = field(default_factory=list)  # (tag, seconds) past the bound
+    circuit_opened: Counter[str] = field(default_factory=Counter)  # model → times
+    bound_seconds: float = 0.0
+
+
+async def run_kills(
+    traffic: Traffic, kills: Kills, seed: int, *, settle: float, workdir: Path | None = None
+) -> KillsRun:
+    rng = random.Random(seed)
+    requests = schedule(traffic, rng)
+    env = Env()
+    run = KillsRun("kills", seed, traffic)
+    async with _System(env, workdir) as system:
+        supervisor = Supervisor(system, kills, rng)
+        users = Users(system.telegram, env.webhook_url, patience=settle)
+        began = time.monotonic()
+        sent, _ = await asyncio.gather(users.run(requests), supervisor.run())
+        await _settle(run, system, sent, began, settle)
+        supervisor.final_read()
+        run.chaos, run.ledger = supervisor.chaos, supervisor.ledger
+        run.posts, run.refused_posts = users.posts, users.refused
+    return run
+
+
+async def run_faults(
+    traffic: Traffic, faults: Faults, seed: int, *, settle: float, workdir: Path | None = None
+) -> FaultsRun:
+    rng = random.Random(seed)
+    requests = schedule(traffic, rng)
+    env = Env(faults=faults)
+    run = FaultsRun("faults", seed, traffic, faults=faults)
+    async with _System(env, workdir) as system:
+        for offset, worker in enumerate((system.flux, system.sdxl)):
+            worker.faults(faults.p_5xx, faults.p_hang, faults.p_html, seed=seed + offset)
+        users = Users(system.telegram, env.webhook_url, patience=settle)
+        began = time.monotonic()
+        sent = await users.run(requests)
+        await _settle(run, system, sent, began, settle)
+        run.posts, run.refused_posts = users.posts, users.refused
+        hits = hits_by_tag([*system.flux.jobs, *system.sdxl.jobs])
+        log = GeneratorLog.parse(system["generator"].log_path.read_text())
+    run.circuit_opened = log.circuit_opened
+    _judge_backends(run, hits, log.deliveries)
+    return run
+
+
+def _judge_backends(run: FaultsRun, hits: dict[str, list[str]], deliveries: dict[str, int]) -> None:
+    faults = run.faults
+    # A job reaches its backend by its deadline; once there it is not cut off: up to
+    # ATTEMPTS read timeouts plus backoffs, then the notifier's edit.
+    run.bound_seconds = (
+        faults.deadline_seconds + ATTEMPTS * (faults.backend_timeout_seconds + 1) + 10
+    )
+    for seen in run.seen:
+        request = seen.sent.request
+        job = f"tg_{request.chat}_{seen.sent.message_id}"
+        tried = Tried(request.tag, tuple(hits.get(request.tag, [])), deliveries.get(job, 0))
+        run.tried.append(tried)
+        ending = seen.verdict if seen.verdict != "error" else seen.finals[0]
+        if tried.deliveries <= 1 and ending not in expected_endings(list(tried.hits)):
+            run.wrong_ending.append((request.tag, ending, tried.hits))
+        if seen.seconds is not None and seen.seconds > run.bound_seconds:
+            run.late.append((request.tag, seen.seconds))
+
+
+async def _settle(
+    run: Run, system: EaselSystem, sent: list[Sent], began: float, settle: float
+) -> None:
+    """Wait (bounded) until every user has an ending and the consumers are idle; record."""
+    run.sent_seconds = time.monotonic() - began
+    vocabulary = Vocabulary(DISPLAY_NAMES)
+    chats = sorted({s.request.chat for s in sent})
+    telegram = system.telegram
+
+    def seen_now() -> list[Seen]:
+        return judge(sent, {chat: telegram.messages(chat) for chat in chats}, vocabulary)
+
+    with contextlib.suppress(TimeoutError):  # the lost ones are counted below
+        await telegram.wait_for_async(lambda: all_ended(seen_now()), timeout=settle)
+    run.ended_seconds = time.monotonic() - began
+    models = run.traffic.models
+    run.busy_after = await busview.until_idle(system.nats.url, models, within=settle)
+    run.seen = seen_now()
+    run.retry_after = telegram.retry_after_count
+    run.letters = await busview.dead_letters(system.nats.url)
+    run.capacity_violations = system.flux.capacity_violations + system.sdxl.capacity_violations
+
+
+class _System:
+    """EaselSystem in webhook mode, with Telegram's flood limits, started off the loop."""
+
+    def __init__(self, env: Env, workdir: Path | None) -> None:
+        self.system = EaselSystem(workdir, flood_limits=True, env=env.variables())
+        self.system.flux.service_time = SERVICE_SECONDS["flux"]
+        self.system.sdxl.service_time = SERVICE_SECONDS["sdxl"]
+
+    async def __aenter__(self) -> EaselSystem:
+        await asyncio.to_thread(self.system.start)
+        return self.system
+
+    async def __aexit__(self, *exc: object) -> None:
+        await asyncio.to_thread(self.system.close)

@@ -1,0 +1,122 @@
+"""`EaselSystem`: NATS + stand-ins + the four services as processes, in one object."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import tempfile
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+import nats
+
+from easel.natsserver import NatsServer, free_port
+from easel_devtools.harness.process import ServiceProcess, child_env
+from easel_devtools.standins import BotApiStandin, FluxWorkerStandin, LlmStandin, SdxlWorkerStandin
+
+# Known fake secrets: tests assert that none of them ever shows up in a log line.
+BOT_TOKEN = "987654321:AAFakeTokenForEaselTests_0123456789abc"
+SDXL_KEY = "sdxl-secret-key-for-tests-4f9a"
+LLM_KEY = "sk-llm-secret-key-for-tests-77c1"
+
+SERVICES = ("gateway", "enhancer", "generator", "notifier")
+
+
+class EaselSystem:
+    def __init__(
+        self,
+        workdir: Path | None = None,
+        *,
+        flood_limits: bool = False,
+        llm: bool = True,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        self._own_dir = workdir is None
+        self.workdir = workdir or Path(tempfile.mkdtemp(prefix="easel-system-"))
+        self.nats = NatsServer(store_dir=self.workdir / "jetstream")
+        self.telegram = BotApiStandin(BOT_TOKEN, flood_limits=flood_limits)
+        self.flux = FluxWorkerStandin()
+        self.sdxl = SdxlWorkerStandin(api_key=SDXL_KEY)
+        self.llm = LlmStandin(api_key=LLM_KEY)
+        self._llm_enabled = llm
+        self._extra_env = env or {}
+        self.services: dict[str, ServiceProcess] = {}
+
+    def start(self, services: tuple[str, ...] = SERVICES) -> Self:
+        """Start everything; if any part fails, stop what already started, then raise."""
+        try:
+            return self._start(services)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self, services: tuple[str, ...]) -> Self:
+        self.nats.start()
+        env = child_env(
+            NATS_URL=self.nats.url,
+            TELEGRAM_BOT_TOKEN=BOT_TOKEN,
+            TELEGRAM_API_URL=self.telegram.start(),
+            FLUX_WORKER_URL=f"{self.flux.start()}/generate",
+            SDXL_WORKER_URL=f"{self.sdxl.start()}/generate",
+            SDXL_API_KEY=SDXL_KEY,
+            LOG_FORMAT="json",
+            LOG_LEVEL="INFO",
+            GENERATOR_RETRY_BASE_SECONDS="0.05",
+            GENERATOR_ACK_WAIT_SECONDS="5",
+        )
+        llm_url = self.llm.start()
+        if self._llm_enabled:
+            env |= {
+                "LLM_BASE_URL": f"{llm_url}/v1",
+                "LLM_API_KEY": LLM_KEY,
+                "LLM_MODEL": "test-model",
+            }
+        env |= self._extra_env
+        logs = self.workdir / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        for name in services:
+            self.services[name] = ServiceProcess(name, env, logs / f"{name}.log", free_port())
+        for service in self.services.values():
+            service.start()
+        for service in self.services.values():
+            service.wait_ready()
+        return self
+
+    def __getitem__(self, name: str) -> ServiceProcess:
+        return self.services[name]
+
+    def stream_messages(self, stream: str) -> int:
+        """How many messages a stream holds, read through a fresh client."""
+
+        async def count() -> int:
+            nc = await nats.connect(self.nats.url)
+            try:
+                return int((await nc.jetstream().stream_info(stream)).state.messages)
+            finally:
+                await nc.close()
+
+        return asyncio.run(count())
+
+    def logs(self) -> str:
+        return "\n".join(s.log_path.read_text(errors="replace") for s in self.services.values())
+
+    def stop(self) -> dict[str, int | None]:
+        codes = {name: service.terminate() for name, service in self.services.items()}
+        for standin in (self.telegram, self.flux, self.sdxl, self.llm):
+            standin.stop()
+        self.nats.stop()
+        return codes
+
+    def close(self) -> None:
+        self.stop()
+        if self._own_dir:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()

@@ -1,0 +1,65 @@
+"""Decide whether a parsed image command may become a job. Pure: no I/O, never raises."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from enum import StrEnum
+
+from easel.events import MAX_PROMPT_CHARS
+from easel.settings import ModelRegistry
+from easel_gateway.core.commands import ImageRequest
+
+# Control, format (zero-width, bidi overrides, tag characters), surrogate and private-use
+# characters carry nothing an image model can use and can hide text from the user.
+# Unassigned code points (Cn) stay: Python's Unicode table lags behind new emoji.
+_REMOVED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co"})
+
+
+class Reason(StrEnum):
+    UNKNOWN_MODEL = "unknown_model"
+    EMPTY_PROMPT = "empty_prompt"
+    PROMPT_TOO_LONG = "prompt_too_long"
+
+
+@dataclass(frozen=True)
+class Accepted:
+    model: str
+    prompt: str
+
+
+@dataclass(frozen=True)
+class Rejected:
+    reason: Reason
+    model: str  # as the user wrote it (lower case), or the default model
+    length: int = 0  # the cleaned prompt's length, for PROMPT_TOO_LONG
+
+
+def validate(request: ImageRequest, registry: ModelRegistry) -> Accepted | Rejected:
+    model = registry.default if request.model is None else request.model
+    if registry.get(model) is None:
+        return Rejected(Reason.UNKNOWN_MODEL, model)
+    prompt = clean_prompt(request.prompt)
+    if not prompt:
+        return Rejected(Reason.EMPTY_PROMPT, model)
+    if len(prompt) > MAX_PROMPT_CHARS:
+        return Rejected(Reason.PROMPT_TOO_LONG, model, len(prompt))
+    return Accepted(model, prompt)
+
+
+def clean_prompt(raw: str) -> str:
+    """Whitespace of any kind (newlines, tabs, NBSP …) becomes one space; invisible and
+    control characters are removed, so "a\\x00cat\\u200b" is "acat"; then trimmed."""
+    kept = (" " if ch.isspace() else ch for ch in raw if not _removed(ch))
+    return " ".join("".join(kept).split())
+
+
+def _removed(ch: str) -> bool:
+    if ch.isspace():
+        return False  # "\n", "\t", "\x1c"… are category Cc, but they separate words
+    return unicodedata.category(ch) in _REMOVED_CATEGORIES or _noncharacter(ch)
+
+
+def _noncharacter(ch: str) -> bool:
+    code = ord(ch)
+    return 0xFDD0 <= code <= 0xFDEF or code & 0xFFFE == 0xFFFE

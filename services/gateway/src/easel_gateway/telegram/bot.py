@@ -1,0 +1,153 @@
+"""The gateway's bot: every call paced through `FloodControl`, and replies that never raise."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import stamina
+import structlog
+from aiogram import Bot
+from aiogram.client.session.middlewares.base import (
+    BaseRequestMiddleware,
+    NextRequestMiddlewareType,
+)
+from aiogram.exceptions import TelegramAPIError
+from aiogram.methods import Response, TelegramMethod
+from aiogram.methods.base import TelegramType
+from aiogram.types import Message
+
+from easel.telegram import CallWindow, RetryAfter, TelegramSettings, classify, create_bot
+from easel_gateway.metrics import TELEGRAM_RETRIES
+
+log = structlog.get_logger("easel.gateway")
+
+_REQUEST_TIMEOUT = 20.0  # seconds per Bot API call; long polls add their own wait on top
+# Not subject to Telegram's flood limits, so not paced. A long poll above all must not take a
+# slot: the status reply to the update it brings would wait out a whole interval (+100 ms on
+# every request at 10/s, measured by `just bench`).
+_UNPACED = frozenset({"getUpdates", "getMe", "setWebhook", "deleteWebhook"})
+
+
+def build_bot(settings: TelegramSettings) -> Bot:
+    pacing = FloodControl(settings.telegram_max_calls_per_second)
+    return create_bot(settings, timeout=_REQUEST_TIMEOUT, middlewares=[pacing])
+
+
+async def reply(message: Message, text: str) -> Message | None:
+    """Answer `message` in its chat; None (and a log line) if Telegram refused."""
+    try:
+        return await message.reply(text, allow_sending_without_reply=True)
+    except TelegramAPIError as error:
+        log.warning("telegram.reply_failed", error=str(error))
+        return None
+
+
+async def edit(bot: Bot, chat_id: int, message_id: int, text: str) -> None:
+    """Change a message the bot sent; by id, as a taken-over request only knows that."""
+    try:
+        await bot.edit_message_text(text, chat_id=chat_id, message_id=message_id)
+    except TelegramAPIError as error:
+        log.warning("telegram.edit_failed", error=str(error))
+
+
+class FloodControl(BaseRequestMiddleware):
+    """Paces calls and waits out Telegram's 429s (`retry_after`), which aiogram does not do.
+
+    - At most `calls_per_second` calls in any second for the whole process: the bot's
+      ~30/s is shared with the notifier, and a burst of new users must queue here rather
+      than be refused by Telegram and lost.
+    - Calls to one chat go one at a time: Telegram allows about one message per second per
+      chat, so after a 429 only the call holding the chat retries, instead of every waiting
+      call firing together when the wait ends and being refused again.
+    - A 429 is retried for as long as `give_up_after` allows, not a fixed number of times:
+      Telegram says exactly when to come back, and a user's request depends on the call.
+    """
+
+    def __init__(
+        self, calls_per_second: float = 10.0, give_up_after: float = 120.0, max_wait: float = 60.0
+    ) -> None:
+        self._window = _Window(int(calls_per_second))
+        self._give_up_after = give_up_after
+        self._max_wait = max_wait  # a longer wait fails the call rather than stall a handler
+        self._chats = _KeyedLock()
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        name = method.__api_method__
+        async with self._chats.hold(getattr(method, "chat_id", None)):
+            async for attempt in stamina.retry_context(
+                on=self._wait_for, attempts=None, timeout=self._give_up_after
+            ):
+                with attempt:
+                    if attempt.num > 1:
+                        TELEGRAM_RETRIES.labels(name).inc()
+                    if name in _UNPACED:
+                        return await make_request(bot, method)
+                    async with self._window.slot():
+                        return await make_request(bot, method)
+        raise AssertionError("unreachable: the last failed attempt re-raises")
+
+    def _wait_for(self, error: Exception) -> bool | float:
+        """stamina's backoff hook: retry a 429 after exactly what Telegram asked for.
+
+        stamina logs each scheduled retry (`stamina.retry_scheduled`, with the wait)."""
+        match classify(error):
+            case _, RetryAfter(seconds=seconds) if seconds <= self._max_wait:
+                return seconds
+        return False
+
+
+class _Window:
+    """Admits calls as `CallWindow` counts them, first come, first served; after a quiet
+    spell a burst goes at once."""
+
+    def __init__(self, calls: int) -> None:
+        self._counted = CallWindow(calls)
+        self._admission = asyncio.Lock()  # FIFO: the longest waiting call goes next
+        self._room = asyncio.Event()
+
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        loop = asyncio.get_running_loop()
+        async with self._admission:
+            while (at := self._counted.free_at(now := loop.time())) is None or at > now:
+                self._room.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._room.wait(), None if at is None else at - now)
+            self._counted.sent()
+        try:
+            yield
+        finally:
+            self._counted.answered(loop.time())
+            self._room.set()
+
+
+class _KeyedLock:
+    """One asyncio.Lock per key, dropped when nobody holds or awaits it; None locks nothing."""
+
+    def __init__(self) -> None:
+        self._locks: dict[object, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: object) -> AsyncIterator[None]:
+        if key is None:
+            yield
+            return
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)

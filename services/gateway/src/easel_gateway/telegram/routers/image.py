@@ -1,0 +1,154 @@
+"""Image commands: validate, claim the job, rate-limit, show the status, publish, settle."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import nats.errors
+import structlog
+from aiogram import Bot, Router
+from aiogram.types import Message, User
+
+from easel import bus
+from easel.settings import ModelRegistry
+from easel_gateway.core.commands import ImageRequest
+from easel_gateway.core.jobs import image_requested, job_id
+from easel_gateway.core.validation import Accepted, Rejected, validate
+from easel_gateway.metrics import REQUESTS
+from easel_gateway.stores.claims import ClaimLost, HeldClaim, JobClaims
+from easel_gateway.stores.rate_limits import RateLimiter
+from easel_gateway.telegram import texts
+from easel_gateway.telegram.bot import edit, reply
+from easel_gateway.telegram.routers.parsed import Parsed
+
+log = structlog.get_logger("easel.gateway")
+
+
+def image_router() -> Router:
+    router = Router(name="image")
+    router.message.register(image_command, Parsed(ImageRequest))
+    return router
+
+
+async def image_command(
+    message: Message,
+    command: ImageRequest,
+    registry: ModelRegistry,
+    claims: JobClaims,
+    limiter: RateLimiter,
+    publish: bus.Publish,
+    bot: Bot,
+) -> None:
+    verdict = validate(command, registry)
+    if isinstance(verdict, Rejected):
+        # Bad input changes nothing: no claim, no rate-limit slot, nothing published.
+        REQUESTS.labels(f"rejected_{verdict.reason}").inc()
+        log.info("gateway.rejected", reason=str(verdict.reason))
+        await reply(message, texts.rejection(verdict, registry))
+        return
+    if message.from_user is None:  # only channel posts lack a sender, and they are not routed
+        return
+    job = job_id(message.chat.id, message.message_id)
+    request = _Request(message, message.from_user, job, verdict, bot)
+    with structlog.contextvars.bound_contextvars(job_id=job, model=verdict.model):
+        try:
+            await _submit(request, claims, limiter, publish)
+        except ClaimLost:
+            REQUESTS.labels("handed_over").inc()
+            log.warning("gateway.claim_lost")
+
+
+@dataclass(frozen=True)
+class _Request:
+    message: Message
+    user: User
+    job: str
+    accepted: Accepted
+    bot: Bot
+
+
+async def _submit(
+    request: _Request, claims: JobClaims, limiter: RateLimiter, publish: bus.Publish
+) -> None:
+    """Claim → rate-limit → status message → publish → settle; the claim records each step
+    a takeover must not repeat (see `easel_gateway.core.claims`)."""
+    message = request.message
+    try:
+        held = await claims.claim(request.job)
+        if held is None:
+            REQUESTS.labels("rejected_duplicate").inc()
+            log.info("gateway.duplicate_update")
+            return
+        # A taken-over request is not charged again: the handler that died most likely took
+        # its slot already (it may have waited seconds on Telegram after that), and a second
+        # slot could refuse a user who stayed within the limit. Had it died before taking
+        # one, the request goes free: at most one per request a crash interrupted.
+        decision = None if held.taken_over else await limiter.acquire(request.user.id)
+    except nats.errors.Error as error:
+        REQUESTS.labels("failed_bus").inc()
+        log.error("gateway.bus_unavailable", error=repr(error))
+        await reply(message, texts.QUEUE_FAILED)
+        return
+    if decision is not None and not decision.allowed:
+        REQUESTS.labels("rejected_rate_limited").inc()
+        log.info("gateway.rate_limited", retry_after=round(decision.retry_after, 1))
+        await _settle(claims, held)
+        await reply(
+            message, texts.rate_limited(limiter.limit, limiter.window, decision.retry_after)
+        )
+        return
+    if held.status_message_id is None:
+        status = await reply(message, texts.STATUS_ENHANCING)
+        if status is None:  # nowhere to report progress, so the job is not queued
+            REQUESTS.labels("failed_telegram").inc()
+            await _settle(claims, held)
+            return
+        try:
+            held = await claims.record_status(held, status.message_id)
+        except nats.errors.Error as error:
+            await _publish_failed(request, status.message_id, error)
+            await _settle(claims, held)
+            return
+    await _publish(request, held, claims, publish)
+
+
+async def _publish(
+    request: _Request, held: HeldClaim, claims: JobClaims, publish: bus.Publish
+) -> None:
+    assert held.status_message_id is not None
+    event = image_requested(
+        job=request.job,
+        model=request.accepted.model,
+        prompt=request.accepted.prompt,
+        chat_id=request.message.chat.id,
+        user_id=request.user.id,
+        status_message_id=held.status_message_id,
+        language_code=request.user.language_code,
+        requested_at=datetime.now(UTC),
+    )
+    try:
+        await publish(event)
+    except nats.errors.Error as error:
+        await _publish_failed(request, held.status_message_id, error)
+        await _settle(claims, held)
+        return
+    await _settle(claims, held)
+    REQUESTS.labels("accepted").inc()
+    log.info("gateway.accepted", status_message_id=held.status_message_id)
+
+
+async def _publish_failed(request: _Request, status_message_id: int, error: Exception) -> None:
+    REQUESTS.labels("failed_bus").inc()
+    log.error("gateway.publish_failed", error=repr(error))
+    await edit(request.bot, request.message.chat.id, status_message_id, texts.QUEUE_FAILED)
+
+
+async def _settle(claims: JobClaims, held: HeldClaim) -> None:
+    """Best effort: the user has the answer already. An unsettled claim only delays a later
+    duplicate: it waits, takes over and publishes again, a copy that `Nats-Msg-Id` drops
+    within the stream's duplicate window."""
+    try:
+        await claims.settle(held)
+    except (nats.errors.Error, ClaimLost) as error:
+        log.warning("gateway.settle_failed", error=repr(error))

@@ -1,0 +1,45 @@
+"""What polling and webhook mode share: the interface the composition root runs, the
+start-up check of the bot, and the failure that stops the process."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Protocol
+
+import structlog
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import User
+
+from easel_gateway.telegram.middlewares import MessageContext
+
+log = structlog.get_logger("easel.gateway")
+
+DRAIN_SECONDS = 25.0  # on stop, messages being handled get this long to finish
+
+
+class GatewayFailed(RuntimeError):
+    """Updates cannot be received (revoked token, API unreachable at start, a crash)."""
+
+
+class UpdateSource(Protocol):
+    context: MessageContext
+
+    async def readiness(self) -> str | None: ...
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Receive updates until `stop` is set, and let handled messages finish."""
+
+
+async def check_bot(bot: Bot) -> User:
+    """Fail fast on a revoked token or an unreachable API, before anything is served."""
+    try:
+        return await bot.me()
+    except TelegramAPIError as error:
+        log.critical("gateway.telegram_unavailable", error=str(error))
+        raise GatewayFailed(str(error)) from None
+
+
+async def drain(context: MessageContext) -> None:
+    if late := await context.drain(DRAIN_SECONDS):
+        log.warning("gateway.drain_timeout", unfinished=late)

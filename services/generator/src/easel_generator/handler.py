@@ -1,0 +1,168 @@
+"""One `prompt.enhanced` job: started → backend → stored image → generated, or failed.
+
+A job past its deadline (JOB_DEADLINE_SECONDS from job.requested_at) is not sent to the
+backend: it fails as `timeout` (`backend_unavailable` while the model's circuit is open)
+and is dead-lettered (reason `deadline`); so is a job that waited for an open circuit until
+its deadline. A redelivered job whose image an earlier delivery stored is announced again,
+not rendered twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+import structlog
+from nats.js.api import PubAck
+
+from easel import bus
+from easel.events import ErrorCode, ImageFailed, ImageGenerated, ImageStarted, PromptEnhanced
+from easel.events import StoredImage as Stored
+from easel.images import Found
+from easel.settings import ModelSpec
+from easel_generator import metrics
+from easel_generator.backends import Expired, Failed, Generated
+from easel_generator.circuit_breaker import Breaker
+from easel_generator.verdicts import Body, Failure
+
+log = structlog.get_logger("easel.generator")
+
+
+class Images(Protocol):
+    """Where images go: `easel.images.ImageWriter`."""
+
+    async def find(self, name: str) -> Found | None: ...
+
+    async def put(
+        self, name: str, data: Body, content_type: str, generation_seconds: float
+    ) -> Stored: ...
+
+
+class Backend(Protocol):
+    """A model's backend: `easel_generator.backends.Backend`."""
+
+    spec: ModelSpec
+    breaker: Breaker
+
+    async def generate(
+        self, prompt: str, until: float | None = None
+    ) -> Generated | Failed | Expired: ...
+
+
+class JobHandler:
+    def __init__(
+        self,
+        *,
+        publish: bus.Publish,
+        images: Images,
+        backend: Backend,
+        deadline_seconds: float = 600.0,
+    ) -> None:
+        self._publish = publish
+        self._images = images
+        self._backend = backend
+        self._model = backend.spec.name
+        self._deadline_seconds = deadline_seconds
+        # Series that exist from the start read 0, not "no data", on a fresh replica.
+        metrics.IN_FLIGHT.labels(self._model)
+        metrics.BACKEND_RETRIES.labels(self._model)
+
+    async def handle(self, event: PromptEnhanced, delivery: bus.Delivery) -> bus.Outcome:
+        # (The consume loop has checked that the event's model is this queue's.)
+        started_at = datetime.now(UTC)
+        queued = queued_seconds(event.occurred_at, started_at)
+        # Only a redelivered job can find an image of its own stored already.
+        found = await self._images.find(event.job_id) if delivery.attempt > 1 else None
+        deadline = event.job.deadline(self._deadline_seconds)
+        if found is None and started_at >= deadline:
+            detail = f"not started within {self._deadline_seconds:.0f} s of the request"
+            # Tell the user the truth: waiting longer would not have helped a dead backend.
+            down = self._backend.breaker.down
+            code = ErrorCode.BACKEND_UNAVAILABLE if down else ErrorCode.TIMEOUT
+            await self._fail(event, Failed(Failure(code, detail), 0))
+            return bus.Term(bus.Reason.DEADLINE, detail)
+        started = ImageStarted(
+            job_id=event.job_id, model=event.model, job=event.job, attempt=delivery.attempt
+        )
+        if found is not None:
+            await self._publish(started)
+            log.info("generator.image_already_stored", attempt=delivery.attempt)
+            await self._announce(event, found.image, queued, found.generation_seconds)
+            return bus.ACK
+        log.info("generator.job_started", attempt=delivery.attempt, queued_seconds=queued)
+        until = time.monotonic() + (deadline - started_at) / timedelta(seconds=1)
+        # image.started goes out while the backend already works: it only has to be in the
+        # stream before the job's result, and every millisecond here idles the backend.
+        announced: asyncio.Future[PubAck] = asyncio.ensure_future(self._publish(started))
+        try:
+            began = time.perf_counter()
+            with metrics.IN_FLIGHT.labels(self._model).track_inprogress():
+                result = await self._backend.generate(event.prompt, until)
+            elapsed = time.perf_counter() - began
+            await announced
+        finally:
+            announced.cancel()  # a no-op unless the handler itself failed or was cancelled
+            await asyncio.gather(announced, return_exceptions=True)
+        match result:
+            case Generated():
+                metrics.GENERATION_DURATION.labels(self._model, "generated").observe(elapsed)
+                image = await self._images.put(
+                    event.job_id, result.data, result.content_type, elapsed
+                )
+                await self._announce(event, image, queued, elapsed)
+                metrics.JOBS.labels(self._model, "generated", "").inc()
+                log.info(
+                    "generator.job_generated",
+                    attempts=result.attempts,
+                    size=image.size,
+                    generation_seconds=round(elapsed, 3),
+                )
+            case Failed():
+                metrics.GENERATION_DURATION.labels(self._model, "failed").observe(elapsed)
+                await self._fail(event, result)
+            case Expired(attempts=attempts):
+                detail = "the backend stayed unavailable until the job's deadline"
+                failure = Failure(ErrorCode.BACKEND_UNAVAILABLE, detail)
+                await self._fail(event, Failed(failure, attempts))
+                return bus.Term(bus.Reason.DEADLINE, detail)
+        return bus.ACK
+
+    async def give_up(self, event: PromptEnhanced, delivery: bus.Delivery) -> None:
+        """The consume loop's hook once no delivery is left: the user hears it failed."""
+        detail = f"processing failed on all {delivery.attempt} deliveries"
+        await self._fail(event, Failed(Failure(ErrorCode.INTERNAL, detail), 0))
+
+    async def _fail(self, event: PromptEnhanced, failed: Failed) -> None:
+        failure = failed.failure
+        await self._publish(
+            ImageFailed.for_job(event, failure.code, failure.detail, attempts=failed.attempts)
+        )
+        metrics.JOBS.labels(self._model, "failed", failure.code.value).inc()
+        log.warning(
+            "generator.job_failed",
+            error_code=failure.code.value,
+            detail=failure.detail,
+            attempts=failed.attempts,
+        )
+
+    async def _announce(
+        self, event: PromptEnhanced, image: Stored, queued: float, generation: float
+    ) -> None:
+        await self._publish(
+            ImageGenerated(
+                job_id=event.job_id,
+                model=event.model,
+                job=event.job,
+                prompt=event.prompt,
+                image=image,
+                queued_seconds=queued,
+                generation_seconds=generation,
+            )
+        )
+
+
+def queued_seconds(enqueued_at: datetime, started_at: datetime) -> float:
+    """Clamped at 0: the enhancer's clock may run a little ahead of ours."""
+    return max((started_at - enqueued_at).total_seconds(), 0.0)

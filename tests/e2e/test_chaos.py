@@ -1,0 +1,91 @@
+"""`just chaos` in small: 40 requests from 8 users while each service is SIGKILLed once and
+NATS restarts once; and 20 requests from 4 users against failing workers. Both systems run
+at the same time: the kill run spends much of its time waiting out the ack_wait (enhancer 30 s,
+notifier 15 s) of a killed consumer's messages, which leaves the cores to the other.
+
+The seed is random unless CHAOS_SEED is set; it is printed and in every failure message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+from pathlib import Path
+
+import pytest
+
+from easel_devtools.chaos import report
+from easel_devtools.chaos.plan import Faults, Kills, Traffic
+from easel_devtools.chaos.scenarios import FaultsRun, KillsRun, run_faults, run_kills
+from easel_devtools.harness.system import SERVICES
+
+pytestmark = pytest.mark.e2e
+
+KILLS_TRAFFIC = Traffic(users=8, per_user=5, send_seconds=15)
+FAULTS_TRAFFIC = Traffic(users=4, per_user=5, send_seconds=10, first_chat=710_001)
+FAULTS = Faults(backend_timeout_seconds=1.0, circuit_open_seconds=2.0, deadline_seconds=30.0)
+SETTLE = 100.0  # generous: a killed consumer's messages come back after its ack_wait (≤ 30 s)
+
+
+@pytest.fixture(scope="module")
+def seed() -> int:
+    chosen = int(os.environ.get("CHAOS_SEED") or random.randrange(1_000_000))
+    print(f"chaos seed {chosen} (again: CHAOS_SEED={chosen})")
+    return chosen
+
+
+@pytest.fixture(scope="module")
+def runs(seed: int, tmp_path_factory: pytest.TempPathFactory) -> tuple[KillsRun, FaultsRun]:
+    workdir: Path = tmp_path_factory.mktemp("chaos")
+
+    async def both() -> tuple[KillsRun, FaultsRun]:
+        return await asyncio.gather(
+            run_kills(
+                KILLS_TRAFFIC,
+                Kills(per_service=1, every_seconds=2.0),
+                seed,
+                settle=SETTLE,
+                workdir=workdir / "kills",
+            ),
+            run_faults(FAULTS_TRAFFIC, FAULTS, seed, settle=SETTLE, workdir=workdir / "faults"),
+        )
+
+    kills, faults = asyncio.run(both())
+    print(report.text_table(f"kills (seed {seed})", report.kills_rows(kills)))
+    print(report.text_table(f"faults (seed {seed})", report.faults_rows(faults)))
+    return kills, faults
+
+
+def test_every_request_ends_once_through_kills_and_a_nats_restart(
+    runs: tuple[KillsRun, FaultsRun], seed: int
+) -> None:
+    run, _ = runs
+    context = f"seed {seed}: " + report.text_table("kills", report.kills_rows(run))
+    assert all(run.chaos.kills[s] >= 1 for s in SERVICES), context
+    assert run.chaos.nats_restarts == 1, context
+    verdicts = run.verdicts()
+    assert len(run.seen) == KILLS_TRAFFIC.requests, context
+    assert verdicts["lost"] == verdicts["duplicated"] == 0, context
+    # Healthy workers: a request fails only if the gateway could not queue it (NATS down).
+    assert set(run.final_kinds()) <= {"queue_failed", "rate_limited"}, context
+    assert verdicts["photo"] >= KILLS_TRAFFIC.requests // 2, context
+    assert run.busy_after == {}, context
+    assert run.capacity_violations == 0, context
+
+
+def test_failing_workers_end_every_request_within_policy_and_deadline(
+    runs: tuple[KillsRun, FaultsRun], seed: int
+) -> None:
+    _, run = runs
+    context = f"seed {seed}: " + report.text_table("faults", report.faults_rows(run))
+    verdicts = run.verdicts()
+    assert len(run.seen) == FAULTS_TRAFFIC.requests, context
+    assert verdicts["lost"] == verdicts["duplicated"] == 0, context
+    assert [t.tag for t in run.tried if not t.within_policy] == [], context
+    assert run.wrong_ending == [], context
+    assert run.late == [], context
+    assert run.capacity_violations == 0, context
+    assert run.busy_after == {}, context
+    answers = {kind for t in run.tried for kind in t.hits}
+    assert {"5xx", "ok"} <= answers, context  # the faults were really injected

@@ -1,7 +1,0 @@
-"""The whole Easel system on one machine, for end-to-end tests, `just demo` and benchmarks:
-a real nats-server, the four services as separate processes, and stand-ins for Telegram,
-the image workers and the LLM."""
-
-from .system import BOT_TOKEN, LLM_KEY, SDXL_KEY, EaselSystem, ServiceProcess
-
-__all__ = ["BOT_TOKEN", "LLM_KEY", "SDXL_KEY", "EaselSystem", "ServiceProcess"]

@@ -1,0 +1,206 @@
+"""Polling mode allows exactly one poller (Telegram answers a second getUpdates with 409
+Conflict): the polling lease in NATS KV picks it, and a standby takes over when it goes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import nats
+import pytest
+from nats.aio.client import Client
+from nats.aio.subscription import Subscription
+from nats.js import JetStreamContext
+from nats.js.api import KeyValueConfig
+from nats.js.errors import KeyNotFoundError
+from nats.js.kv import KeyValue
+
+from easel import bus
+from easel.events import ImageRequested
+from easel.natsserver import NatsServer, free_port
+from easel_devtools.harness import ServiceProcess
+from easel_devtools.harness.process import child_env
+from easel_devtools.standins import DEFAULT_TOKEN, BotApiStandin
+from easel_gateway.telegram.lease import PollingLease
+
+STATUS = "🎨 Enhancing prompt…"
+TERM = 3.0  # the lease bucket's TTL in these tests (15 s in production)
+LEASE_KEY = f"polling_{DEFAULT_TOKEN.split(':')[0]}"  # one lease per bot
+
+
+class FakeClock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def lease_bucket(js: JetStreamContext, name: str = bus.GATEWAY_LEASE_BUCKET) -> KeyValue:
+    return await js.create_key_value(KeyValueConfig(bucket=name, ttl=TERM, history=1))
+
+
+@pytest.fixture
+async def kv(js: JetStreamContext) -> KeyValue:
+    return await lease_bucket(js, "lease_test")
+
+
+def lease(kv: KeyValue, holder: str, clock: FakeClock | None = None) -> PollingLease:
+    extra = {"clock": clock} if clock else {}
+    return PollingLease(kv, key="polling_1", holder=holder, term=TERM, **extra)
+
+
+async def test_one_holder_at_a_time_and_a_release_hands_it_on(kv: KeyValue) -> None:
+    a, b = lease(kv, "a"), lease(kv, "b")
+    assert await a.try_acquire()
+    assert not await b.try_acquire()
+    assert await a.renew()
+    assert (await kv.get("polling_1")).value == b"a"
+    await a.release()
+    assert not a.held
+    assert await b.try_acquire()
+    assert not await a.renew()  # released means released
+
+
+async def test_a_holder_that_stops_renewing_loses_the_lease_at_the_term(kv: KeyValue) -> None:
+    a, b = lease(kv, "a"), lease(kv, "b")
+    assert await a.try_acquire()
+    assert not await b.try_acquire()
+    await asyncio.sleep(TERM + 1)  # time passing is what is tested: no renewal, no lease
+    assert await b.try_acquire()
+    assert not await a.renew()  # the old holder learns it at its next renewal
+
+
+async def test_without_nats_the_holder_gives_up_before_the_key_can_expire(
+    nats_server: NatsServer,
+) -> None:
+    reconnected = asyncio.Event()
+
+    async def on_reconnect() -> None:
+        reconnected.set()
+
+    nc = await nats.connect(nats_server.url, reconnect_time_wait=0.1, reconnected_cb=on_reconnect)
+    kv = await lease_bucket(nc.jetstream(timeout=0.5))
+    clock = FakeClock(100.0)
+    a = lease(kv, "a", clock)
+    assert await a.try_acquire()
+    nats_server.stop()
+    try:
+        clock.now = 100.0 + a.renew_every  # one renewal missed: the key still has a term
+        assert await a.renew()
+        clock.now = 100.0 + TERM - a.renew_every  # the next may come too late: let go
+        assert not await a.renew()
+        assert not a.held
+    finally:
+        nats_server.start()
+        await asyncio.wait_for(reconnected.wait(), timeout=10)  # a clean close needs it
+        await nc.close()
+
+
+# --- two gateway processes in polling mode ----------------------------------------------------
+
+
+@pytest.fixture
+def telegram() -> Iterator[BotApiStandin]:
+    with BotApiStandin(flood_limits=False) as standin:
+        yield standin
+    assert standin.internal_errors == []
+
+
+def gateway_process(
+    tmp_path: Path, name: str, nats_server: NatsServer, telegram: BotApiStandin
+) -> ServiceProcess:
+    env = child_env(
+        NATS_URL=nats_server.url,
+        TELEGRAM_BOT_TOKEN=DEFAULT_TOKEN,
+        TELEGRAM_API_URL=telegram.base_url,
+        FLUX_WORKER_URL="http://127.0.0.1:9/generate",
+        LOG_FORMAT="json",
+    )
+    process = ServiceProcess("gateway", env, tmp_path / f"gateway-{name}.log", free_port())
+    process.start()
+    return process
+
+
+def readyz(process: ServiceProcess) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(f"{process.ops_url}/readyz", timeout=2) as answer:  # noqa: S310
+            return answer.status, answer.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return 0, "not listening yet"
+
+
+async def wait_standing_by(process: ServiceProcess, within: float = 30.0) -> None:
+    """A child process signals nothing but its probe: poll it, as Kubernetes does."""
+    deadline = time.monotonic() + within
+    while (answer := await asyncio.to_thread(readyz, process)) != (
+        503,
+        "not ready: another gateway is polling\n",
+    ):
+        assert process.alive(), process.tail()
+        assert time.monotonic() < deadline, f"{answer}\n{process.tail()}"
+        await asyncio.sleep(0.1)
+
+
+async def served(telegram: BotApiStandin, requested: Subscription, chat: int) -> None:
+    """A new message gets its status message and its job published."""
+    update = telegram.send_user_message(chat, "/image a cat")
+    event = ImageRequested.model_validate_json((await requested.next_msg(timeout=15)).data)
+    assert event.job_id == f"tg_{chat}_{update.message_id}"
+    assert [m.text for m in telegram.bot_visible_messages(chat)] == [STATUS]
+
+
+async def test_exactly_one_of_two_gateways_polls_and_the_other_takes_over(
+    tmp_path: Path,
+    nats_server: NatsServer,
+    telegram: BotApiStandin,
+    js: JetStreamContext,
+    nc: Client,
+) -> None:
+    # Created before the gateways provision: they keep an existing bucket and take the
+    # lease term from its TTL, so this test waits 3 s for an expiry instead of 15.
+    kv = await lease_bucket(js)
+    requested = await nc.subscribe("image.requested.>")
+    started: list[ServiceProcess] = []
+
+    def gateway(name: str) -> ServiceProcess:
+        started.append(gateway_process(tmp_path, name, nats_server, telegram))
+        return started[-1]
+
+    try:
+        first = gateway("first")
+        await asyncio.to_thread(first.wait_ready)
+        second = gateway("second")
+        await wait_standing_by(second)
+        await served(telegram, requested, 101)
+
+        # kill -9: no release, so the standby waits out the term, then polls.
+        first.kill()
+        killed = time.monotonic()
+        await asyncio.to_thread(second.wait_ready, TERM + 10)
+        assert time.monotonic() - killed <= TERM + TERM / 3 + 3  # term, a retry, slack
+        await served(telegram, requested, 102)
+
+        # A rolling restart: the old pod gets SIGTERM while the new one stands by; the old
+        # one hands the lease on as it stops, so the new one need not wait out the term.
+        third = gateway("third")
+        await wait_standing_by(third)
+        held_by_second = (await kv.get(LEASE_KEY)).value
+        assert await asyncio.to_thread(second.terminate) == 0
+        with contextlib.suppress(KeyNotFoundError):  # released; or taken already
+            assert (await kv.get(LEASE_KEY)).value != held_by_second
+        await asyncio.to_thread(third.wait_ready)
+        await served(telegram, requested, 103)
+
+        assert telegram.responses[("getUpdates", 409)] == 0  # never two pollers at once
+        assert telegram.responses[("getUpdates", 200)] >= 3
+    finally:
+        for process in started:
+            await asyncio.to_thread(process.terminate)

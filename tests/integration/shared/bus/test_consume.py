@@ -1,0 +1,95 @@
+"""The bus against a real nats-server: provisioning, dedupe, the consume loop's decisions."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+import stamina
+from nats.js import JetStreamContext
+
+from easel import bus
+from easel.events import ImageRequested, JobContext
+from easel.settings import EaselSettings, load_registry
+from easel_devtools.testing import settled
+
+REGISTRY = load_registry(
+    {"FLUX_WORKER_URL": "http://127.0.0.1:1/f", "SDXL_WORKER_URL": "http://127.0.0.1:1/s"}
+)
+
+
+def requested(job_id: str, model: str = "flux") -> ImageRequested:
+    job = JobContext(original_prompt="a cat", requested_at=datetime.now(UTC))
+    return ImageRequested(job_id=job_id, model=model, job=job)
+
+
+async def test_provision_is_idempotent_and_sets_capacity(js: JetStreamContext) -> None:
+    settings = EaselSettings()
+    await asyncio.gather(*(bus.provision(js, settings, REGISTRY) for _ in range(3)))
+    info = await js.consumer_info(bus.PROMPTS, bus.generator_consumer("flux"))
+    assert info.config.max_ack_pending == 1
+    assert info.config.filter_subject == "prompt.enhanced.flux"
+    stream = await js.stream_info(bus.REQUESTS)
+    assert stream.config.max_age == settings.stream_max_age_seconds
+
+
+async def test_duplicate_publish_is_deduplicated(js: JetStreamContext) -> None:
+    await bus.provision(js, EaselSettings(), REGISTRY)
+    first = await bus.publish(js, requested("tg_1_1"))
+    again = await bus.publish(js, requested("tg_1_1"))
+    assert not first.duplicate
+    assert again.duplicate is True
+    assert (await js.stream_info(bus.REQUESTS)).state.messages == 1
+
+
+async def test_consumer_loop_terms_poison_and_acks_good(js: JetStreamContext) -> None:
+    await bus.provision(js, EaselSettings(), REGISTRY)
+    await js.publish("image.requested.flux", b"{not json")
+    await bus.publish(js, requested("tg_1_2"))
+    seen: list[str] = []
+    stop = asyncio.Event()
+
+    async def handle(event: ImageRequested, delivery: bus.Delivery) -> bus.Outcome:
+        seen.append(event.job_id)
+        stop.set()
+        return bus.ACK
+
+    loop = bus.ConsumerLoop(
+        js,
+        stream=bus.REQUESTS,
+        durable=bus.ENHANCER,
+        decode=bus.decoder(ImageRequested).validate_json,
+        handler=handle,
+        workers=2,
+        heartbeat=1.0,
+        fetch_timeout=1.0,
+    )
+    await asyncio.wait_for(loop.run(stop, grace=5), timeout=15)
+    assert seen == ["tg_1_2"]
+    # Both settled: the poison message was terminated, not left pending for a redelivery.
+    info = await settled(js, bus.REQUESTS, bus.ENHANCER)
+    assert info.num_pending == 0
+
+
+@pytest.mark.parametrize(("attempt", "expected"), [(1, 1.0), (2, 2.0), (4, 8.0), (30, 60.0)])
+def test_retry_delay_backs_off_and_caps(attempt: int, expected: float) -> None:
+    assert bus.retry_delay(attempt) == expected
+
+
+async def test_a_publish_waits_out_a_jetstream_that_is_not_there_yet(
+    js: JetStreamContext,
+) -> None:
+    """A restarting server answers "no responders": nothing was stored, so it is retried."""
+    failed = asyncio.Event()
+    hooks = stamina.instrumentation.get_on_retry_hooks()
+    stamina.instrumentation.set_on_retry_hooks([lambda details: failed.set()])
+    try:
+        publishing = asyncio.create_task(bus.publish(js, requested("tg_1_9")))
+        await asyncio.wait_for(failed.wait(), timeout=5)
+        await bus.provision(js, EaselSettings(), REGISTRY)
+        ack = await asyncio.wait_for(publishing, timeout=15)
+    finally:
+        stamina.instrumentation.set_on_retry_hooks(hooks)
+    assert ack.stream == bus.REQUESTS
+    assert (await js.stream_info(bus.REQUESTS)).state.messages == 1
