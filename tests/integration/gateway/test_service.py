@@ -22,15 +22,12 @@ from easel import bus
 from easel.events import ImageRequested
 from easel.natsserver import NatsServer
 from easel.runtime import Runtime
-from easel.settings import load_registry
 from easel_devtools.standins import DEFAULT_TOKEN, BotApiStandin, ChatMessage
+from easel_devtools.testing import REGISTRY
 from easel_gateway.__main__ import build
 from easel_gateway.settings import Settings
 from easel_gateway.telegram.updates import GatewayFailed, UpdateSource
 
-MODELS = load_registry(
-    {"FLUX_WORKER_URL": "http://127.0.0.1:9/generate", "SDXL_WORKER_URL": "http://127.0.0.1:9/g"}
-)
 STATUS = "🎨 Enhancing prompt…"
 QUEUE_FAILED = "⚠️ Easel could not queue your request right now; please try again."
 
@@ -66,46 +63,23 @@ class Harness:
         return self.telegram.bot_visible_messages(chat_id)
 
 
-@pytest.fixture
-def telegram() -> Iterator[BotApiStandin]:
-    # Flood limits are off here; the flood test turns them on for itself.
-    with BotApiStandin(flood_limits=False) as standin:
-        yield standin
-    assert standin.internal_errors == []
-
-
-@pytest.fixture
-async def requested(nc: Client) -> AsyncIterator[Subscription]:
-    sub = await nc.subscribe("image.requested.>")
-    yield sub
-    await sub.unsubscribe()
-
-
 @asynccontextmanager
 async def gateway(
-    nc: Client, js: JetStreamContext, telegram: BotApiStandin, **overrides: Any
+    source: Any, js: JetStreamContext, telegram: BotApiStandin, **overrides: Any
 ) -> AsyncIterator[Harness]:
     config = Settings(
         telegram_bot_token=SecretStr(DEFAULT_TOKEN),
         telegram_api_url=telegram.base_url,
         **overrides,
     )
-    await bus.provision(js, config, MODELS)
-    stop = asyncio.Event()
-    async with contextlib.AsyncExitStack() as stack:
-        poller = await build(Runtime(config, MODELS, nc, js, stop), stack)
-        task = asyncio.create_task(poller.run(stop))
-        try:
-            await telegram.wait_for_async(lambda: telegram.calls["getUpdates"] > 0)
-            yield Harness(telegram, js, poller)
-        finally:
-            stop.set()
-            await asyncio.wait_for(task, timeout=30)
+    async with source(config) as poller:
+        await telegram.wait_for_async(lambda: telegram.calls["getUpdates"] > 0)
+        yield Harness(telegram, js, poller)
 
 
 @pytest.fixture
-async def gw(nc: Client, js: JetStreamContext, telegram: BotApiStandin) -> AsyncIterator[Harness]:
-    async with gateway(nc, js, telegram) as harness:
+async def gw(source: Any, js: JetStreamContext, telegram: BotApiStandin) -> AsyncIterator[Harness]:
+    async with gateway(source, js, telegram) as harness:
         yield harness
 
 
@@ -250,13 +224,13 @@ async def test_help_models_and_unknown_commands(gw: Harness) -> None:
 
 
 async def test_flood_control_is_waited_out_so_every_command_is_answered(
-    nc: Client, js: JetStreamContext, telegram: BotApiStandin
+    nc: Client, js: JetStreamContext, telegram: BotApiStandin, source: Any
 ) -> None:
     telegram.set_flood_limits(True)
     retries = METRICS.get_sample_value(
         "easel_gateway_telegram_retries_total", {"method": "sendMessage"}
     )
-    async with gateway(nc, js, telegram) as gw:
+    async with gateway(source, js, telegram) as gw:
         for i in range(15):
             telegram.send_user_message(4242, f"/image a cat, take {i}")
         replies = await gw.replies(4242, 15, seconds=40)
@@ -274,13 +248,13 @@ async def test_flood_control_is_waited_out_so_every_command_is_answered(
 
 
 async def test_a_burst_from_many_chats_is_paced_and_nobody_is_dropped(
-    nc: Client, js: JetStreamContext, telegram: BotApiStandin
+    nc: Client, js: JetStreamContext, telegram: BotApiStandin, source: Any
 ) -> None:
     # 40 chats × 3 commands at once: more status messages than the bot may send in 4 s.
     # Found by `just bench` (telegram): with retries capped at 5, 54 of 300 were dropped.
     telegram.set_flood_limits(True)
     chats = range(5000, 5040)
-    async with gateway(nc, js, telegram) as gw:
+    async with gateway(source, js, telegram) as gw:
         for take in range(3):
             for chat in chats:
                 telegram.send_user_message(chat, f"/image a cat, take {take}")
@@ -334,9 +308,9 @@ async def test_a_token_telegram_refuses_stops_the_gateway(
     config = Settings(
         telegram_bot_token=SecretStr("42:revoked"), telegram_api_url=telegram.base_url
     )
-    await bus.provision(js, config, MODELS)
+    await bus.provision(js, config, REGISTRY)
     async with contextlib.AsyncExitStack() as stack:
-        poller = await build(Runtime(config, MODELS, nc, js, asyncio.Event()), stack)
+        poller = await build(Runtime(config, REGISTRY, nc, js, asyncio.Event()), stack)
         with pytest.raises(GatewayFailed, match="Unauthorized"):
             await asyncio.wait_for(poller.run(asyncio.Event()), timeout=15)
     assert telegram.responses[("getMe", 401)] == 1

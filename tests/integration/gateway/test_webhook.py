@@ -5,11 +5,11 @@ makes one job per update across replicas and takes over a request a dead replica
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -24,12 +24,9 @@ from pydantic import SecretStr
 from easel import bus
 from easel.events import ImageRequested
 from easel.natsserver import NatsServer, free_port
-from easel.runtime import Runtime
-from easel.settings import load_registry
 from easel_devtools.harness import ServiceProcess
 from easel_devtools.harness.process import child_env
 from easel_devtools.standins import DEFAULT_TOKEN, BotApiStandin, Update
-from easel_gateway.__main__ import build
 from easel_gateway.core import claims, ratelimit
 from easel_gateway.core.jobs import rate_limit_key
 from easel_gateway.settings import Settings
@@ -37,7 +34,6 @@ from easel_gateway.stores.rate_limits import RateLimiter
 from easel_gateway.telegram.bot import build_bot
 from easel_gateway.telegram.updates import UpdateSource
 
-MODELS = load_registry({"FLUX_WORKER_URL": "http://127.0.0.1:9/generate"})
 SECRET = "webhook-secret_0123456789"
 PUBLIC_URL = "https://easel.example.com"
 ENDPOINT = f"{PUBLIC_URL}/telegram/webhook"
@@ -64,23 +60,9 @@ async def published(js: JetStreamContext) -> int:
     return int((await js.stream_info(bus.REQUESTS)).state.messages)
 
 
-@pytest.fixture
-def telegram() -> Iterator[BotApiStandin]:
-    with BotApiStandin(flood_limits=False) as standin:
-        yield standin
-    assert standin.internal_errors == []
-
-
-@pytest.fixture
-async def requested(nc: Client) -> AsyncIterator[Subscription]:
-    sub = await nc.subscribe("image.requested.>")
-    yield sub
-    await sub.unsubscribe()
-
-
 @asynccontextmanager
 async def webhook_gateway(
-    nc: Client, js: JetStreamContext, telegram: BotApiStandin
+    source: Any, telegram: BotApiStandin
 ) -> AsyncIterator[tuple[UpdateSource, str]]:
     """The gateway wired as in production, in webhook mode; yields it and its POST URL."""
     port = free_port()
@@ -93,23 +75,15 @@ async def webhook_gateway(
         webhook_host="127.0.0.1",
         webhook_port=port,
     )
-    await bus.provision(js, config, MODELS)
-    stop = asyncio.Event()
-    async with contextlib.AsyncExitStack() as stack:
-        source = await build(Runtime(config, MODELS, nc, js, stop), stack)
-        task = asyncio.create_task(source.run(stop))
-        try:
-            await telegram.wait_for_async(lambda: telegram.webhook_url == ENDPOINT)
-            yield source, f"http://127.0.0.1:{port}/telegram/webhook"
-        finally:
-            stop.set()
-            await asyncio.wait_for(task, timeout=30)
+    async with source(config) as updates:
+        await telegram.wait_for_async(lambda: telegram.webhook_url == ENDPOINT)
+        yield updates, f"http://127.0.0.1:{port}/telegram/webhook"
 
 
 async def test_an_update_is_answered_once_its_job_is_published(
-    nc: Client, js: JetStreamContext, telegram: BotApiStandin, requested: Subscription
+    nc: Client, js: JetStreamContext, telegram: BotApiStandin, requested: Subscription, source: Any
 ) -> None:
-    async with webhook_gateway(nc, js, telegram) as (gateway, url):
+    async with webhook_gateway(source, telegram) as (gateway, url):
         update = telegram.send_user_message(4242, "/image=flux=a cat")
         assert await post_update(url, update) == 200
         # Nothing awaited in between: by the time Telegram has its answer, the job is
@@ -130,10 +104,10 @@ async def test_an_update_is_answered_once_its_job_is_published(
 
 
 async def test_a_wrong_or_missing_secret_gets_401_and_changes_nothing(
-    nc: Client, js: JetStreamContext, telegram: BotApiStandin
+    nc: Client, js: JetStreamContext, telegram: BotApiStandin, source: Any
 ) -> None:
     before = counter("easel_gateway_webhook_unauthorized_total")
-    async with webhook_gateway(nc, js, telegram) as (_, url):
+    async with webhook_gateway(source, telegram) as (_, url):
         update = telegram.send_user_message(4242, "/image=flux=a cat")
         assert await post_update(url, update, secret="not-the-secret") == 401
         assert await post_update(url, update, secret=None) == 401
@@ -148,12 +122,12 @@ async def test_a_wrong_or_missing_secret_gets_401_and_changes_nothing(
 
 
 async def test_a_request_a_dead_replica_left_half_done_is_taken_over(
-    nc: Client, js: JetStreamContext, telegram: BotApiStandin, requested: Subscription
+    nc: Client, js: JetStreamContext, telegram: BotApiStandin, requested: Subscription, source: Any
 ) -> None:
     """The replica died after showing the status and before publishing; Telegram, whose
     connection dropped, delivers the update again."""
     before = counter("easel_gateway_claim_takeovers_total")
-    async with webhook_gateway(nc, js, telegram) as (_, url):
+    async with webhook_gateway(source, telegram) as (_, url):
         update = telegram.send_user_message(77, "/image a lighthouse")
         job = f"tg_77_{update.message_id}"
         bot = build_bot(
@@ -182,12 +156,12 @@ async def test_a_request_a_dead_replica_left_half_done_is_taken_over(
 
 
 async def test_a_taken_over_request_is_not_charged_to_the_rate_limit_again(
-    nc: Client, js: JetStreamContext, telegram: BotApiStandin, requested: Subscription
+    nc: Client, js: JetStreamContext, telegram: BotApiStandin, requested: Subscription, source: Any
 ) -> None:
     """Found by `just chaos`: the replica took the user's last slot, then died waiting on
     Telegram for the status message; the redelivered update took over and was charged a
     second slot, so a user who sent 10 requests in a minute was told to slow down."""
-    async with webhook_gateway(nc, js, telegram) as (_, url):
+    async with webhook_gateway(source, telegram) as (_, url):
         update = telegram.send_user_message(78, "/image a lighthouse")
         limiter = RateLimiter(await js.key_value(bus.RATE_LIMIT_BUCKET), limit=10, window=60)
         for _ in range(10):  # nine earlier requests, and the dead replica's slot for this one

@@ -10,7 +10,8 @@ class Plan:
     quick: bool
     backlog_jobs: int  # handoff gap and utilisation, Easel
     baseline_jobs: int  # the same for the reference design (≈2 s per job)
-    service_time: float  # worker seconds per job in the backlog and scale-out runs
+    backlog_service_time: float  # worker seconds per job in the backlog (busy share) run
+    service_time: float  # worker seconds per job in the scale-out runs
     overhead_requests: int
     throughput_seconds: float
     telegram_chats: int
@@ -25,6 +26,7 @@ class Plan:
             quick=quick,
             backlog_jobs=50 if quick else 200,
             baseline_jobs=15 if quick else 200,
+            backlog_service_time=1.0,
             service_time=0.2,
             overhead_requests=30 if quick else 100,
             throughput_seconds=throughput_seconds or (10.0 if quick else 60.0),

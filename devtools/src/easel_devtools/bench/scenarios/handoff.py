@@ -1,8 +1,11 @@
-"""Handoff gap and backend utilisation with a backlog on one model: Easel vs the reference.
+"""The backend's busy share with a backlog of 1 s jobs on one model, and the handoff gap
+behind it: Easel vs the reference.
 
 Both read the worker stand-in's own timestamps: gap = job N finished → job N+1 received;
-utilisation = busy time / (first start → last end). Each design gets a worker of its own,
-in its own process, with the same service time.
+busy share = busy time / (first start → last end). Each design gets a worker of its own,
+in its own process, with the same service time. The gap had a target of its own (p99 ≤
+10 ms with 200 ms jobs) while it justified a hand-written Object Store writer; that target
+is retired, and the gap is shown for what it costs the busy share.
 """
 
 from __future__ import annotations
@@ -20,7 +23,6 @@ from easel_devtools.bench.stats import summarise
 from easel_devtools.harness import LLM_KEY
 from easel_devtools.standins import Job, LlmStandin
 
-GAP_TARGET = 0.010
 UTILISATION_TARGET = 0.99
 STALE_TARGET = 10.0
 
@@ -45,11 +47,12 @@ async def run(plan: Plan) -> Outcome:
             f"{ms(gap.p50)} / {ms(gap.p99)} / {ms(gap.max)}",
             f"reference: {ms(ref_gap.p50)} / {ms(ref_gap.p99)} / {ms(ref_gap.max)}"
             f" ({plan.baseline_jobs} jobs)",
-            "p99 < 10 ms",
-            gap.p99 < GAP_TARGET,
+            "",
+            None,
         ),
         Row(
-            f"backend utilisation, {plan.backlog_jobs} jobs × {plan.service_time * 1000:.0f} ms",
+            f"backend busy share, {plan.backlog_jobs} jobs × "
+            f"{plan.backlog_service_time * 1000:.0f} ms",
             f"{easel['utilisation']:.1%}",
             f"reference: {reference['utilisation']:.1%}",
             "≥ 99%",
@@ -72,9 +75,9 @@ async def run(plan: Plan) -> Outcome:
 
 async def _easel(plan: Plan) -> dict[str, Any]:
     n = plan.backlog_jobs
-    async with Rig(service_time=plan.service_time, capacity=1) as rig:
+    async with Rig(service_time=plan.backlog_service_time, capacity=1) as rig:
         moving_since = await rig.backlog(n)
-        await rig.flux.wait_done(n, timeout=n * plan.service_time * 3 + 60)
+        await rig.flux.wait_done(n, timeout=n * plan.backlog_service_time * 3 + 60)
         end = time.monotonic()
         figures = _figures(rig.flux.rendered(), rig.flux.busy_time())
         figures["capacity_violations"] = rig.flux.capacity_violations()
@@ -91,7 +94,7 @@ async def _easel(plan: Plan) -> dict[str, Any]:
 async def _reference(plan: Plan) -> dict[str, Any]:
     n = plan.baseline_jobs
     async with (
-        RemoteWorker(service_time=plan.service_time) as worker,
+        RemoteWorker(service_time=plan.backlog_service_time) as worker,
         LlmStandin(api_key=LLM_KEY) as llm,
         ReferenceBot(worker.url, llm.url, LLM_KEY) as bot,
     ):
