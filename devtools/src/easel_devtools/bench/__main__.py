@@ -1,4 +1,4 @@
-"""`just bench [--quick] [--only NAME ...] [--throughput-seconds S]`
+"""`just bench [--quick] [--only NAME ...] [--throughput-seconds S] [--backlog-seconds S]`
 
 Runs each scenario against real processes (nats-server, the four services, stand-ins on
 loopback), prints one table, writes it as JSON to .easel/bench/latest.json and appends
@@ -57,13 +57,20 @@ def main() -> int:
     parser.add_argument(
         "--throughput-seconds", type=float, help="throughput window (default 60, quick 10)"
     )
+    parser.add_argument(
+        "--backlog-seconds", type=float, help="worker seconds per job in the backlog (default 1)"
+    )
     parser.add_argument("--only", nargs="+", choices=sorted(SCENARIOS), help="run just these")
     parser.add_argument(
         "--no-append", action="store_true", help="do not append to docs/BENCHMARKS.md"
     )
     parser.add_argument("--out", type=Path, default=ROOT / ".easel" / "bench" / "latest.json")
     args = parser.parse_args()
-    plan = Plan.make(quick=args.quick, throughput_seconds=args.throughput_seconds)
+    plan = Plan.make(
+        quick=args.quick,
+        throughput_seconds=args.throughput_seconds,
+        backlog_seconds=args.backlog_seconds,
+    )
     started, commit = datetime.now(UTC), head_commit()
     load_before = os.getloadavg()
     print(f"load average before: {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}")

@@ -21,12 +21,14 @@ class Plan:
     memory_images: int
 
     @classmethod
-    def make(cls, *, quick: bool, throughput_seconds: float | None) -> Plan:
+    def make(
+        cls, *, quick: bool, throughput_seconds: float | None, backlog_seconds: float | None = None
+    ) -> Plan:
         return cls(
             quick=quick,
             backlog_jobs=50 if quick else 200,
             baseline_jobs=15 if quick else 200,
-            backlog_service_time=1.0,
+            backlog_service_time=backlog_seconds or 1.0,
             service_time=0.2,
             overhead_requests=30 if quick else 100,
             throughput_seconds=throughput_seconds or (10.0 if quick else 60.0),
