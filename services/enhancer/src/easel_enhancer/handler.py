@@ -61,15 +61,12 @@ class Enhancer:
             metrics.ENHANCEMENTS.labels("fallback").inc()
             metrics.FALLBACKS.labels(fallback_reason).inc()
             log.warning("enhancer.fallback", reason=fallback_reason, attempt=delivery.attempt)
-        enhanced = PromptEnhanced(
-            job_id=event.job_id,
-            model=event.model,
-            job=event.job,
-            prompt=prompt,
-            enhanced=fallback_reason is None,
-            fallback_reason=fallback_reason,
+        enhanced = fallback_reason is None
+        await self._publish(
+            PromptEnhanced.after(
+                event, prompt=prompt, enhanced=enhanced, fallback_reason=fallback_reason
+            )
         )
-        await self._publish(enhanced)
         return bus.ACK
 
     async def give_up(self, event: ImageRequested, delivery: bus.Delivery) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from types import TracebackType
+import contextlib
 from typing import Any
 
 import httpx
@@ -20,7 +20,7 @@ class LlmUnavailable(Exception):
         self.reason = reason
 
 
-class LlmClient:
+class LlmClient(contextlib.AbstractAsyncContextManager["LlmClient"]):
     def __init__(
         self, base_url: str, api_key: SecretStr | None, model: str, timeout: float
     ) -> None:
@@ -30,12 +30,7 @@ class LlmClient:
         self._model = model
         self._timeout = timeout
 
-    async def __aenter__(self) -> LlmClient:
-        return self
-
-    async def __aexit__(
-        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    async def __aexit__(self, *_: object) -> None:
         await self._client.aclose()
 
     async def complete(self, prompt: str) -> str:

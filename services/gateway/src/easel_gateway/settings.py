@@ -41,12 +41,17 @@ class Settings(EaselSettings, TelegramSettings):
         assert self.webhook_url is not None, "only in webhook mode"
         return self.webhook_url.rstrip("/") + self.webhook_path
 
+    @field_validator("webhook_url", "webhook_secret")
+    @classmethod
+    def _required_in_webhook_mode(cls, value: object, info: ValidationInfo) -> object:
+        if value is None and info.data.get("gateway_mode") == "webhook":
+            raise ValueError("required when GATEWAY_MODE=webhook")
+        return value
+
     @field_validator("webhook_url")
     @classmethod
     def _webhook_base_url(cls, url: str | None, info: ValidationInfo) -> str | None:
         if url is None:
-            if info.data.get("gateway_mode") == "webhook":
-                raise ValueError("required when GATEWAY_MODE=webhook")
             return None
         path = info.data.get("webhook_path") or ""
         if path.rstrip("/") and url.rstrip("/").endswith(path.rstrip("/")):
@@ -56,11 +61,7 @@ class Settings(EaselSettings, TelegramSettings):
 
     @field_validator("webhook_secret")
     @classmethod
-    def _webhook_secret(cls, secret: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
-        if secret is None:
-            if info.data.get("gateway_mode") == "webhook":
-                raise ValueError("required when GATEWAY_MODE=webhook")
-            return None
-        if not _WEBHOOK_SECRET.fullmatch(secret.get_secret_value()):
+    def _webhook_secret(cls, secret: SecretStr | None) -> SecretStr | None:
+        if secret is not None and not _WEBHOOK_SECRET.fullmatch(secret.get_secret_value()):
             raise ValueError("1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule)")
         return secret

@@ -3,10 +3,10 @@ attempt admitted by the model's circuit breaker."""
 
 from __future__ import annotations
 
+import contextlib
 import mmap
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from types import TracebackType
 
 import httpx
 import stamina
@@ -60,7 +60,7 @@ def _backoff(error: Exception) -> bool | float:
     return True if hint is None else hint
 
 
-class Backend:
+class Backend(contextlib.AbstractAsyncContextManager["Backend"]):
     def __init__(
         self,
         spec: ModelSpec,
@@ -86,12 +86,7 @@ class Backend:
     def closed(self) -> bool:
         return self._client.is_closed
 
-    async def __aenter__(self) -> Backend:
-        return self
-
-    async def __aexit__(
-        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    async def __aexit__(self, *_: object) -> None:
         await self._client.aclose()
 
     async def generate(

@@ -83,9 +83,7 @@ class JobHandler:
             code = ErrorCode.BACKEND_UNAVAILABLE if down else ErrorCode.TIMEOUT
             await self._fail(event, Failed(Failure(code, detail), 0))
             return bus.Term(bus.Reason.DEADLINE, detail)
-        started = ImageStarted(
-            job_id=event.job_id, model=event.model, job=event.job, attempt=delivery.attempt
-        )
+        started = ImageStarted.after(event, attempt=delivery.attempt)
         if found is not None:
             await self._publish(started)
             log.info("generator.image_already_stored", attempt=delivery.attempt)
@@ -151,10 +149,8 @@ class JobHandler:
         self, event: PromptEnhanced, image: Stored, queued: float, generation: float
     ) -> None:
         await self._publish(
-            ImageGenerated(
-                job_id=event.job_id,
-                model=event.model,
-                job=event.job,
+            ImageGenerated.after(
+                event,
                 prompt=event.prompt,
                 image=image,
                 queued_seconds=queued,

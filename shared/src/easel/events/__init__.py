@@ -4,8 +4,8 @@ Subjects are `<family>.<event>.<model>`; see docs/events.md for who publishes an
 who consumes each one.
 """
 
-from easel.events._envelope import SCHEMA_VERSION, Event
-from easel.events._job import JobContext, TelegramRequester
+from easel.events._envelope import SCHEMA_VERSION, Event, JobId, ModelName
+from easel.events._job import JobContext, JobEvent, TelegramRequester
 from easel.events._limits import MAX_PROMPT_CHARS
 from easel.events.image import (
     ErrorCode,
@@ -36,6 +36,9 @@ __all__ = [
     "ImageRequested",
     "ImageStarted",
     "JobContext",
+    "JobEvent",
+    "JobId",
+    "ModelName",
     "PromptEnhanced",
     "StoredImage",
     "TelegramRequester",

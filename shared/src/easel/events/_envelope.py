@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 SCHEMA_VERSION: Literal[1] = 1
+
+JobId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_\-]+$")]
+# The model registry's names: subject tokens and KV keys, so lower case and short.
+ModelName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_\-]{0,31}$")]
 
 
 def _now() -> datetime:
@@ -34,21 +38,13 @@ class Event(BaseModel):
     consumers: ClassVar[tuple[str, ...]]
 
     event_id: str = Field(default_factory=_event_id, description="unique per event")
-    job_id: str = Field(
-        min_length=1,
-        max_length=128,
-        pattern=r"^[A-Za-z0-9_\-]+$",
-        description="`tg_<chat>_<message>` from Telegram, `cli_<hex>` from `easel submit`",
+    job_id: JobId = Field(
+        description="`tg_<chat>_<message>` from Telegram, `cli_<hex>` from `easel submit`"
     )
     event_type: str
     schema_version: Literal[1] = SCHEMA_VERSION
     occurred_at: datetime = Field(default_factory=_now, description="UTC")
-    model: str = Field(
-        min_length=1,
-        max_length=32,
-        pattern=r"^[a-z0-9][a-z0-9_\-]*$",
-        description="a name from the model registry",
-    )
+    model: ModelName = Field(description="a name from the model registry")
 
     @property
     def subject(self) -> str:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from easel.events._envelope import Event
 from easel.events._limits import MAX_PROMPT_CHARS
 
 
@@ -35,3 +37,14 @@ class JobContext(BaseModel):
         """When a job that has not reached its backend is failed instead
         (JOB_DEADLINE_SECONDS after the request)."""
         return self.requested_at + timedelta(seconds=limit_seconds)
+
+
+class JobEvent(Event):
+    """An event about one job: the job's context rides along from request to result."""
+
+    job: JobContext
+
+    @classmethod
+    def after(cls, source: JobEvent, **fields: Any) -> Self:
+        """The event of this type that follows `source` in the same job."""
+        return cls(job_id=source.job_id, model=source.model, job=source.job, **fields)

@@ -3,36 +3,30 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TYPE_CHECKING, ClassVar, Literal, Self
+from typing import ClassVar, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from easel.events._envelope import Event
-from easel.events._job import JobContext
+from easel.events._job import JobEvent
 from easel.events._limits import MAX_PROMPT_CHARS
 
-if TYPE_CHECKING:
-    from easel.events.prompt import PromptEnhanced
 
-
-class ImageRequested(Event):
+class ImageRequested(JobEvent):
     """Gateway → enhancer: a validated request has been accepted."""
 
     subject_prefix: ClassVar[str] = "image.requested"
     publisher: ClassVar[str] = "gateway, easel submit"
     consumers: ClassVar[tuple[str, ...]] = ("enhancer",)
     event_type: Literal["image.requested"] = "image.requested"
-    job: JobContext
 
 
-class ImageStarted(Event):
+class ImageStarted(JobEvent):
     """Generator → notifier: the model's backend has taken the job."""
 
     subject_prefix: ClassVar[str] = "image.started"
     publisher: ClassVar[str] = "generator"
     consumers: ClassVar[tuple[str, ...]] = ("notifier (status edit, queue positions)",)
     event_type: Literal["image.started"] = "image.started"
-    job: JobContext
     attempt: int = Field(ge=1, description="JetStream delivery count (2+ after a redelivery)")
 
 
@@ -48,14 +42,13 @@ class StoredImage(BaseModel):
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
 
 
-class ImageGenerated(Event):
+class ImageGenerated(JobEvent):
     """Generator → notifier: the image is stored and ready to deliver."""
 
     subject_prefix: ClassVar[str] = "image.generated"
     publisher: ClassVar[str] = "generator"
     consumers: ClassVar[tuple[str, ...]] = ("notifier", "easel submit")
     event_type: Literal["image.generated"] = "image.generated"
-    job: JobContext
     prompt: str = Field(
         min_length=1, max_length=MAX_PROMPT_CHARS, description="the prompt rendered"
     )
@@ -78,7 +71,7 @@ class ErrorCode(StrEnum):
     INTERNAL = "internal"
 
 
-class ImageFailed(Event):
+class ImageFailed(JobEvent):
     """Generator → notifier: the job ended without an image."""
 
     subject_prefix: ClassVar[str] = "image.failed"
@@ -87,28 +80,14 @@ class ImageFailed(Event):
     )
     consumers: ClassVar[tuple[str, ...]] = ("notifier", "easel submit")
     event_type: Literal["image.failed"] = "image.failed"
-    job: JobContext
     error_code: ErrorCode
     retried: bool = Field(description="more than one backend attempt was made")
     attempts: int = Field(ge=0, description="backend attempts")
     detail: str = Field(default="", max_length=500, description="safe for users: no URL, no key")
 
     @classmethod
-    def for_job(
-        cls,
-        source: ImageRequested | PromptEnhanced,
-        code: ErrorCode,
-        detail: str,
-        *,
-        attempts: int = 0,
-    ) -> Self:
+    def for_job(cls, source: JobEvent, code: ErrorCode, detail: str, *, attempts: int = 0) -> Self:
         """The failure of the job `source` belongs to, after `attempts` backend attempts."""
-        return cls(
-            job_id=source.job_id,
-            model=source.model,
-            job=source.job,
-            error_code=code,
-            retried=attempts > 1,
-            attempts=attempts,
-            detail=detail,
+        return cls.after(
+            source, error_code=code, retried=attempts > 1, attempts=attempts, detail=detail
         )

@@ -6,12 +6,11 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from easel.events._envelope import Event
-from easel.events._job import JobContext
+from easel.events._job import JobEvent
 from easel.events._limits import MAX_PROMPT_CHARS
 
 
-class PromptEnhanced(Event):
+class PromptEnhanced(JobEvent):
     """Enhancer → generator: the prompt to render; `enhanced` is False on fallback."""
 
     subject_prefix: ClassVar[str] = "prompt.enhanced"
@@ -21,7 +20,6 @@ class PromptEnhanced(Event):
         "notifier (ordered consumer: queue positions)",
     )
     event_type: Literal["prompt.enhanced"] = "prompt.enhanced"
-    job: JobContext
     prompt: str = Field(
         min_length=1, max_length=MAX_PROMPT_CHARS, description="enhanced, or the original"
     )

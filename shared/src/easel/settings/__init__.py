@@ -5,7 +5,6 @@ from easel.settings._base import (
     describe_error,
     load_settings,
     load_settings_only,
-    read_dotenv,
 )
 from easel.settings._models import ModelRegistry, ModelSpec, load_registry
 
@@ -17,5 +16,4 @@ __all__ = [
     "load_registry",
     "load_settings",
     "load_settings_only",
-    "read_dotenv",
 ]

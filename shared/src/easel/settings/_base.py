@@ -38,7 +38,7 @@ class EaselSettings(BaseSettings):
 
 def load_settings(cls: type[S], program: str) -> tuple[S, ModelRegistry]:
     """Settings and model registry from the environment, or exit 2 naming each bad variable."""
-    read_dotenv()
+    _read_dotenv()
     try:
         return cls(), load_registry()
     except (ValidationError, ValueError) as error:
@@ -47,14 +47,14 @@ def load_settings(cls: type[S], program: str) -> tuple[S, ModelRegistry]:
 
 def load_settings_only(cls: type[S], program: str) -> S:
     """The settings of a command that needs no model (e.g. `easel dlq`)."""
-    read_dotenv()
+    _read_dotenv()
     try:
         return cls()
     except ValidationError as error:
         _exit(program, error)
 
 
-def read_dotenv() -> None:
+def _read_dotenv() -> None:
     """The one read of `.env`, at start: its variables join the environment, below the ones
     already set, so the settings and the model registry see the same values."""
     load_dotenv(".env", override=False)

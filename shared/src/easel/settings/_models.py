@@ -20,7 +20,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
-ModelName = str
+from easel.events import ModelName
 
 _BUILT_IN = {
     "flux": {"display_name": "FLUX", "backend": "get_query", "url_env": "FLUX_WORKER_URL"},
@@ -36,7 +36,7 @@ _BUILT_IN = {
 class ModelSpec(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    name: ModelName = Field(pattern=r"^[a-z0-9][a-z0-9_\-]{0,31}$")
+    name: ModelName
     display_name: str
     backend: Literal["get_query", "post_json"]
     url: str = Field(pattern=r"^https?://")

@@ -9,8 +9,8 @@ from pydantic import BaseModel, Field, SecretStr, field_validator
 class TelegramSettings(BaseModel):
     """A mixin for a service's settings: `class Settings(EaselSettings, TelegramSettings)`.
 
-    `TELEGRAM_MAX_CALLS_PER_SECOND` is the service's share of the bot's ~30 calls/s;
-    each service sets its own default."""
+    `TELEGRAM_MAX_CALLS_PER_SECOND` is the service's share of the bot's ~30 calls/s: 10 by
+    default (the gateway's); the notifier's settings raise the default to its 20."""
 
     telegram_bot_token: SecretStr
     telegram_api_url: str = Field(default="https://api.telegram.org", pattern=r"^https?://")
