@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import itertools
 
+import nats
 import pytest
 
 from easel import bus
+from easel.jobs import JobRecord, JobState
 from easel_devtools.harness import BOT_TOKEN, LLM_KEY, SDXL_KEY, EaselSystem
 from easel_devtools.standins import Behaviour
 
@@ -185,3 +188,45 @@ def _safe_status_texts(system: EaselSystem, chat: int) -> list[str]:
         return status_texts(system, chat)
     except AssertionError:
         return []
+
+
+def test_the_job_view_tells_the_whole_story(system: EaselSystem) -> None:
+    """The gateway's projector folds every event of a delivered job into its record."""
+    chat = new_chat()
+    update = system.telegram.send_user_message(chat, "/image=flux=a heron at dawn")
+    system.telegram.wait_for(lambda: len(system.telegram.photos(chat)) == 1, timeout=30)
+    [sent] = [m for m in system.telegram.messages(chat) if m.photo]
+    record = asyncio.run(_record_once(system.nats.url, f"tg_{chat}_{update.message_id}"))
+    assert record.state is JobState.DELIVERED
+    assert record.file_id == sent.photo_file_id
+    assert record.owner.key == f"telegram_{chat}"
+    assert list(record.stages) == [
+        JobState.QUEUED,
+        JobState.ENHANCING,
+        JobState.WAITING,
+        JobState.GENERATING,
+        JobState.SENDING,
+        JobState.DELIVERED,
+    ]
+    assert (record.enhanced, record.attempts) == (True, 1)
+
+
+async def _record_once(url: str, job_id: str, within: float = 15.0) -> JobRecord:
+    """The job's record once it has ended, watched (no polling)."""
+    nc = await nats.connect(url)
+    try:
+        kv = await nc.jetstream().key_value(bus.JOBS_BUCKET)
+        watcher = await kv.watch(f"job.{job_id}")
+        try:
+            async with asyncio.timeout(within):
+                async for entry in watcher:
+                    if entry is None or not entry.value:
+                        continue
+                    record = JobRecord.model_validate_json(entry.value)
+                    if record.state.ended:
+                        return record
+        finally:
+            await watcher.stop()
+    finally:
+        await nc.close()
+    raise AssertionError(f"{job_id} did not end in the job view")

@@ -32,4 +32,5 @@ async def test_the_enhancer_fails_late_jobs_and_unknown_models(
     assert failures == {"tg_2_late": ErrorCode.TIMEOUT, "tg_2_unknown": ErrorCode.UNKNOWN_MODEL}
     assert sorted(letters.reasons()) == ["deadline", "unknown_model"]
     assert {s.headers[bus.DlqHeader.CONSUMER] for s in letters.seen} == {bus.ENHANCER}
-    assert (await js.stream_info(bus.PROMPTS)).state.messages == 1
+    prompts = await js.stream_info(bus.PROMPTS, subjects_filter="prompt.enhanced.*")
+    assert prompts.state.subjects == {"prompt.enhanced.flux": 1}

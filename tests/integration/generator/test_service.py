@@ -263,7 +263,9 @@ async def test_a_redelivered_job_whose_image_is_stored_is_not_rendered_again(
         event = enhanced("tg_5_1")
         seen = await Results.watch(nc)  # core NATS sees deduplicated publishes too
         async with Backend(spec, 0.05) as backend:
-            jobs = JobHandler(publish=bus.publisher(js), images=ImageWriter(store), backend=backend)
+            jobs = JobHandler(
+                publish=bus.publisher(js, "test"), images=ImageWriter(store), backend=backend
+            )
             first = await jobs.handle(event, bus.Delivery("prompt.enhanced.flux", 1, 1))
             again = await jobs.handle(event, bus.Delivery("prompt.enhanced.flux", 2, 1))
         await seen.wait_for(lambda: len(seen.of(ImageGenerated)) == 2)

@@ -11,7 +11,7 @@ from nats.js import JetStreamContext
 from nats.js.errors import KeyNotFoundError, ObjectNotFoundError
 
 from easel import bus
-from easel.events import ErrorCode, ImageFailed, ImageGenerated, ImageStarted
+from easel.events import ErrorCode, ImageDelivered, ImageFailed, ImageGenerated, ImageStarted
 from easel.natsserver import NatsServer
 from easel_devtools.standins import BotApiStandin, png
 from easel_devtools.testing import Settlements, job
@@ -71,6 +71,12 @@ async def test_photo_is_delivered_once_even_when_redelivered(
             await store.get(image.object_name)
         ledger = await js.key_value(bus.DELIVERIES_BUCKET)
         assert (await ledger.get(event.job_id)).value
+        [sent] = [m for m in telegram.messages(CHAT) if m.photo]
+        assert sent.photo_file_id is not None
+        delivered = await js.get_last_msg(bus.RESULTS, "image.delivered.flux")
+        assert ImageDelivered.model_validate_json(delivered.data or b"").file_id == (
+            sent.photo_file_id
+        )
 
         # The same event again after the dedupe window (a new Nats-Msg-Id gets it stored).
         await js.publish(
@@ -79,6 +85,9 @@ async def test_photo_is_delivered_once_even_when_redelivered(
         assert await acks.next() == [b"+ACK"]
         assert len(telegram.photos(CHAT)) == 1
         assert telegram.calls["sendPhoto"] == 1
+        # The redelivery says so again, which dedupe (Nats-Msg-Id) folds into the first.
+        delivered_events = await js.stream_info(bus.RESULTS, subjects_filter="image.delivered.flux")
+        assert delivered_events.state.subjects == {"image.delivered.flux": 1}
     # The redelivery tried to clean up a status message that is already gone: harmless.
     assert telegram.bad_request_log == [
         ("deleteMessage", "Bad Request: message to delete not found")

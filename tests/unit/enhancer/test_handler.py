@@ -6,7 +6,7 @@ from __future__ import annotations
 from nats.js.api import PubAck
 
 from easel import bus
-from easel.events import ErrorCode, Event, ImageFailed, PromptEnhanced
+from easel.events import ErrorCode, Event, ImageFailed, PromptEnhanced, PromptEnhancing
 from easel_devtools.testing import REGISTRY, requested
 from easel_enhancer.handler import Enhancer
 from easel_enhancer.llm import LlmUnavailable
@@ -43,7 +43,9 @@ async def test_an_answer_is_cleaned_and_published_as_the_prompt() -> None:
     published, llm = Published(), Llm('Sure! Here is the prompt: "A ginger cat, oil painting"')
     outcome = await enhancer(published, llm).handle(requested("tg_1_1"), DELIVERY)
     assert outcome == bus.ACK
-    [event] = published
+    enhancing, event = published
+    assert isinstance(enhancing, PromptEnhancing)  # beside the LLM call, and before its result
+    assert (enhancing.job_id, enhancing.attempt) == ("tg_1_1", 1)
     assert isinstance(event, PromptEnhanced)
     assert (event.job_id, event.model, event.subject) == ("tg_1_1", "flux", "prompt.enhanced.flux")
     assert (event.prompt, event.enhanced, event.fallback_reason) == (
@@ -58,7 +60,7 @@ async def test_an_llm_that_is_down_falls_back_to_the_users_words() -> None:
     published = Published()
     outcome = await enhancer(published, Llm(down="timeout")).handle(requested("tg_1_2"), DELIVERY)
     assert outcome == bus.ACK
-    [event] = published
+    _, event = published
     assert isinstance(event, PromptEnhanced)
     assert (event.prompt, event.enhanced, event.fallback_reason) == ("a cat", False, "timeout")
 
@@ -67,7 +69,7 @@ async def test_a_refusal_is_not_a_prompt() -> None:
     published = Published()
     llm = Llm("I'm sorry, I can't help with that.")
     await enhancer(published, llm).handle(requested("tg_1_3"), DELIVERY)
-    [event] = published
+    _, event = published
     assert isinstance(event, PromptEnhanced)
     assert (event.prompt, event.fallback_reason) == ("a cat", "unusable_answer")
 
@@ -75,7 +77,7 @@ async def test_a_refusal_is_not_a_prompt() -> None:
 async def test_without_an_llm_the_prompt_goes_as_typed() -> None:
     published = Published()
     await enhancer(published, None).handle(requested("tg_1_4"), DELIVERY)
-    [event] = published
+    _, event = published
     assert isinstance(event, PromptEnhanced)
     assert (event.prompt, event.enhanced, event.fallback_reason) == (
         "a cat",

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from easel import bus
-from easel.events import ImageGenerated
+from easel.events import Event, ImageGenerated
 from easel.images import ImageCorrupt
 from easel.settings import load_registry
 from easel_notifier.bot_calls import SendPhoto
@@ -72,11 +72,15 @@ class Outbox:
 
 
 class Ledger:
-    async def delivered(self, job_id: str) -> bool:
-        return False
+    async def delivered(self, job_id: str) -> None:
+        return None
 
-    async def record(self, job_id: str) -> bool:
+    async def record(self, job_id: str, file_id: str | None) -> bool:
         return True
+
+
+async def publish(event: Event) -> None:
+    """The delivered events; what they carry is the delivery tests' business."""
 
 
 def generated(n: int) -> ImageGenerated:
@@ -104,7 +108,9 @@ def generated(n: int) -> ImageGenerated:
 
 
 def handler(images: Images, outbox: Outbox, bound: int) -> ResultHandler:
-    return ResultHandler(outbox, images, Ledger(), REGISTRY, images_in_memory=bound)  # type: ignore[arg-type]
+    return ResultHandler(
+        outbox, images, Ledger(), REGISTRY, publish=publish, images_in_memory=bound
+    )  # type: ignore[arg-type]
 
 
 async def test_a_burst_holds_at_most_the_bound() -> None:

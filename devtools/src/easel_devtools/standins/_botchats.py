@@ -47,6 +47,7 @@ class ChatMessage:
         return [self.first_text or "", *(text for _, text in self.edits)]
 
     first_text: str | None = None
+    photo_file_id: str | None = None  # the largest size's: what sends the photo again
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,7 @@ class Message:
             deleted_at=self.deleted_at,
             reply_markup=self.reply_markup,
             first_text=self.first_text,
+            photo_file_id=self.photo_sizes[-1]["file_id"] if self.photo_sizes else None,
         )
 
     def to_json(self, chat: dict[str, Any]) -> dict[str, Any]:

@@ -3,7 +3,7 @@ service's `serve()` run in-process, and reads of the server's and Prometheus' st
 
 Every wait here is on an event (a message, a condition), with a timeout."""
 
-from easel_devtools.testing.consumers import settled
+from easel_devtools.testing.consumers import holding, settled
 from easel_devtools.testing.events import (
     EVENT_OF_FAMILY,
     REGISTRY,
@@ -31,6 +31,7 @@ __all__ = [
     "enhanced",
     "failed",
     "generated",
+    "holding",
     "job",
     "models",
     "requested",

@@ -29,3 +29,19 @@ async def settled(
                 await asyncio.sleep(0.05)  # the server has no push notice for an ack floor
     except TimeoutError:
         raise AssertionError(f"{durable} not settled through {seq} in {within} s: {info}") from None
+
+
+async def holding(js: JetStreamContext, stream: str, count: int, within: float = 10.0) -> int:
+    """The stream's last sequence once it holds at least `count` messages (a sourced stream
+    fills on the server's schedule). Fails with the last count seen after `within` s."""
+    messages = 0
+    try:
+        async with asyncio.timeout(within):
+            while True:
+                state = (await js.stream_info(stream)).state
+                messages = state.messages
+                if messages >= count:
+                    return int(state.last_seq)
+                await asyncio.sleep(0.02)  # the server has no push notice for a stream's size
+    except TimeoutError:
+        raise AssertionError(f"{stream} holds {messages} of {count} within {within} s") from None

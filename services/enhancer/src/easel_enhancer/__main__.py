@@ -30,7 +30,7 @@ async def serve(rt: Runtime[Settings]) -> None:
                 )
             )
         enhancer = Enhancer(
-            publish=bus.publisher(rt.js),
+            publish=bus.publisher(rt.js, "enhancer"),
             registry=rt.registry,
             llm=llm,
             deadline_seconds=settings.job_deadline_seconds,

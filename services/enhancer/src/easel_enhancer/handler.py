@@ -9,7 +9,13 @@ from typing import Protocol
 import structlog
 
 from easel import bus
-from easel.events import ErrorCode, ImageFailed, ImageRequested, PromptEnhanced
+from easel.events import (
+    ErrorCode,
+    ImageFailed,
+    ImageRequested,
+    PromptEnhanced,
+    PromptEnhancing,
+)
 from easel.settings import ModelRegistry
 from easel_enhancer import core, metrics
 from easel_enhancer.llm import LlmUnavailable
@@ -53,7 +59,10 @@ class Enhancer:
             await self._publish(ImageFailed.for_job(event, ErrorCode.TIMEOUT, detail))
             return bus.Term(bus.Reason.DEADLINE, detail)
         original = event.job.original_prompt
-        prompt, fallback_reason = await self._enhance(original)
+        async with bus.publishing(
+            self._publish, PromptEnhancing.after(event, attempt=delivery.attempt)
+        ):
+            prompt, fallback_reason = await self._enhance(original)
         if fallback_reason is None:
             metrics.ENHANCEMENTS.labels("enhanced").inc()
             log.info("enhancer.enhanced", chars_in=len(original), chars_out=len(prompt))

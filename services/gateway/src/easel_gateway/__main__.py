@@ -1,7 +1,7 @@
 """easel-gateway: Telegram in, `image.requested.<model>` out.
 
 Composition root: the KV stores, the aiogram dispatcher, the bot, and the way updates
-arrive (polling under a lease, or a webhook).
+arrive (polling under a lease, or a webhook); beside them, the job view's projector.
 """
 
 from __future__ import annotations
@@ -11,7 +11,9 @@ import os
 import secrets
 import socket
 
-from easel import bus
+from easel import bus, jobs
+from easel.events import JobEvent
+from easel.jobs import JobStore, Projector
 from easel.runtime import Runtime, run, until_stopped
 from easel_gateway.settings import Settings
 from easel_gateway.stores.claims import JobClaims
@@ -28,7 +30,27 @@ async def serve(rt: Runtime[Settings]) -> None:
     async with contextlib.AsyncExitStack() as stack:
         source = await build(rt, stack)
         rt.ready_checks.append(source.readiness)
-        await until_stopped(rt.stop, source.run)
+        projector = await projector_loop(rt, stack)
+        await until_stopped(rt.stop, source.run, projector.run)
+
+
+async def projector_loop(
+    rt: Runtime[Settings], stack: contextlib.AsyncExitStack
+) -> bus.ConsumerLoop[JobEvent]:
+    """The one writer of the job view, on the durable every replica shares."""
+    store = JobStore(await rt.js.key_value(bus.JOBS_BUCKET))
+    loop = bus.ConsumerLoop(
+        rt.js,
+        stream=bus.HISTORY,
+        durable=bus.PROJECTOR,
+        decode=jobs.decode_job_event,
+        handler=Projector(store).handle,
+        workers=rt.settings.projector_concurrency,
+        heartbeat=bus.PROJECTOR_ACK_WAIT / 3,
+        letters=False,
+    )
+    await stack.enter_async_context(bus.max_deliveries_watch(rt.js, loop))
+    return loop
 
 
 async def build(rt: Runtime[Settings], stack: contextlib.AsyncExitStack) -> UpdateSource:
@@ -45,7 +67,7 @@ async def build(rt: Runtime[Settings], stack: contextlib.AsyncExitStack) -> Upda
     dispatcher, context = build_dispatcher(
         settings=settings,
         registry=rt.registry,
-        publish=bus.publisher(rt.js),
+        publish=bus.publisher(rt.js, "gateway"),
         claims=claims,
         limiter=limiter,
     )

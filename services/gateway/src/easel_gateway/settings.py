@@ -25,6 +25,8 @@ class Settings(EaselSettings, TelegramSettings):
     # A claim still "pending" this long after its last step belongs to a replica that died
     # mid-request; the redelivered update takes it over. Far above a normal request (<1 s).
     claim_stale_seconds: float = Field(default=30, gt=0, le=3_600)
+    # The job view's projector, hosted here: events folded at once.
+    projector_concurrency: int = Field(default=8, ge=1, le=256)
 
     webhook_host: str = "0.0.0.0"
     webhook_port: int = Field(default=8080, ge=1, le=65535)

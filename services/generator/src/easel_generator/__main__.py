@@ -50,7 +50,7 @@ async def serve(rt: Runtime[Settings]) -> None:
             )
             backends[spec.name] = backend
             handler = JobHandler(
-                publish=bus.publisher(rt.js),
+                publish=bus.publisher(rt.js, "generator"),
                 images=images,
                 backend=backend,
                 deadline_seconds=settings.job_deadline_seconds,

@@ -9,13 +9,11 @@ not rendered twice.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 import structlog
-from nats.js.api import PubAck
 
 from easel import bus
 from easel.events import ErrorCode, ImageFailed, ImageGenerated, ImageStarted, PromptEnhanced
@@ -91,18 +89,11 @@ class JobHandler:
             return bus.ACK
         log.info("generator.job_started", attempt=delivery.attempt, queued_seconds=queued)
         until = time.monotonic() + (deadline - started_at) / timedelta(seconds=1)
-        # image.started goes out while the backend already works: it only has to be in the
-        # stream before the job's result, and every millisecond here idles the backend.
-        announced: asyncio.Future[PubAck] = asyncio.ensure_future(self._publish(started))
-        try:
+        async with bus.publishing(self._publish, started):
             began = time.perf_counter()
             with metrics.IN_FLIGHT.labels(self._model).track_inprogress():
                 result = await self._backend.generate(event.prompt, until)
             elapsed = time.perf_counter() - began
-            await announced
-        finally:
-            announced.cancel()  # a no-op unless the handler itself failed or was cancelled
-            await asyncio.gather(announced, return_exceptions=True)
         match result:
             case Generated():
                 metrics.GENERATION_DURATION.labels(self._model, "generated").observe(elapsed)

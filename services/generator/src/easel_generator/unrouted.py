@@ -81,12 +81,10 @@ async def _settle(
         elif datetime.now(UTC) < event.job.deadline(deadline_seconds):
             return 0
         else:
-            await bus.publish(
-                js,
-                ImageFailed.for_job(
-                    event, ErrorCode.UNKNOWN_MODEL, "no generator serves this model"
-                ),
+            failed = ImageFailed.for_job(
+                event, ErrorCode.UNKNOWN_MODEL, "no generator serves this model"
             )
+            await bus.publish(js, failed, source="generator")
             reason, detail = bus.Reason.UNKNOWN_MODEL, f"no generator serves {event.model!r}"
     letter = bus.Letter(UNROUTED, bus.PROMPTS, subject, seq, 0, reason, detail, data, msg.headers)
     if not await bus.dead_letter(js, letter):

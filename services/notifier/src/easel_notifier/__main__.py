@@ -51,7 +51,12 @@ async def serve(rt: Runtime[Settings]) -> None:
             )
             await stack.enter_async_context(background(watch.run(), f"queue-watch-{spec.name}"))
         handler = ResultHandler(
-            outbox, images, ledger, rt.registry, images_in_memory=settings.notifier_images_in_memory
+            outbox,
+            images,
+            ledger,
+            rt.registry,
+            publish=bus.publisher(rt.js, "notifier"),
+            images_in_memory=settings.notifier_images_in_memory,
         )
         consumer: bus.ConsumerLoop[ResultEvent] = bus.ConsumerLoop(
             rt.js,

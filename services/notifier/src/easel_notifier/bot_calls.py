@@ -80,7 +80,7 @@ class TelegramClient:
         method = method_name(request)
         metrics.TELEGRAM_CALLS.labels(method).inc()
         try:
-            await self._call(request)
+            file_id = await self._call(request)
         except Exception as error:  # every failure is a result to schedule, none escapes
             kind, result = classify(error)
             metrics.TELEGRAM_ERRORS.labels(method, kind).inc()
@@ -93,14 +93,17 @@ class TelegramClient:
                     result=repr(result),
                 )
             return result
-        return Accepted()
+        return Accepted(file_id)
 
-    async def _call(self, request: Request) -> None:
+    async def _call(self, request: Request) -> str | None:
+        """Make the call; a photo's file_id (its largest size) is what it returns."""
         match request:
             case EditText(chat_id=chat_id, message_id=message_id, text=text):
                 await self._bot.edit_message_text(text=text, chat_id=chat_id, message_id=message_id)
             case SendPhoto(chat_id=chat_id, photo=photo, filename=filename, caption=caption):
                 file = _PhotoFile(photo, filename)
-                await self._bot.send_photo(chat_id=chat_id, photo=file, caption=caption)
+                sent = await self._bot.send_photo(chat_id=chat_id, photo=file, caption=caption)
+                return sent.photo[-1].file_id if sent.photo else None
             case DeleteMessage(chat_id=chat_id, message_id=message_id):
                 await self._bot.delete_message(chat_id=chat_id, message_id=message_id)
+        return None

@@ -21,6 +21,8 @@ import structlog
 from easel import bus
 from easel.events import (
     ErrorCode,
+    ImageCancelled,
+    ImageDelivered,
     ImageFailed,
     ImageGenerated,
     ImageStarted,
@@ -34,14 +36,14 @@ from easel_notifier.ledger import Ledger
 from easel_notifier.outbox import Outbox
 from easel_notifier.scheduler import Settled, Settlement, Stage
 
-ResultEvent = ImageStarted | ImageGenerated | ImageFailed
+ResultEvent = ImageStarted | ImageGenerated | ImageDelivered | ImageFailed | ImageCancelled
 
-_results = bus.decoder(ImageStarted, ImageGenerated, ImageFailed)
+_results = bus.decoder(ImageStarted, ImageGenerated, ImageDelivered, ImageFailed, ImageCancelled)
 
 
 def decode_result(data: bytes) -> ResultEvent:
-    """The results stream's body as one of its three events (ValidationError otherwise)."""
-    # bus.decoder types a union as the Event base; the discriminator guarantees these three.
+    """The results stream's body as one of its events (ValidationError otherwise)."""
+    # bus.decoder types a union as the Event base; the discriminator guarantees these.
     return cast(ResultEvent, _results.validate_json(data))
 
 
@@ -59,9 +61,11 @@ class ResultHandler:
         ledger: Ledger,
         registry: ModelRegistry,
         *,
+        publish: bus.Publish,
         images_in_memory: int = 8,
     ) -> None:
         self._outbox = outbox
+        self._publish = publish
         self._images = images
         self._ledger = ledger
         self._registry = registry
@@ -71,8 +75,10 @@ class ResultHandler:
 
     async def __call__(self, event: ResultEvent, delivery: bus.Delivery) -> bus.Outcome:
         requester = event.job.requester
-        if requester is None:
-            return bus.ACK  # a CLI job: nobody to tell, and the CLI fetches the image itself
+        if requester is None or isinstance(event, ImageDelivered):
+            # A CLI job: nobody to tell, and the CLI fetches the image itself. A delivery:
+            # this notifier's own word that the job ended.
+            return bus.ACK
         match event:
             case ImageStarted():
                 text = texts.generating(self._display(event.model))
@@ -84,6 +90,9 @@ class ResultHandler:
                 log.info("notifier.job_failed", error_code=event.error_code.value)
                 text = texts.failure(self._display(event.model), event.error_code)
                 return await self._final_text(event, requester, text, "failed", delivery)
+            case ImageCancelled():
+                text = texts.cancelled(self._display(event.model))
+                return await self._final_text(event, requester, text, "cancelled", delivery)
             case ImageGenerated():
                 try:
                     return await self._generated(event, requester, delivery)
@@ -96,9 +105,10 @@ class ResultHandler:
     ) -> bus.Outcome:
         chat_id, status_id = requester.chat_id, requester.status_message_id
         model = self._display(event.model)
-        if await self._ledger.delivered(event.job_id):
+        if delivered := await self._ledger.delivered(event.job_id):
             log.info("notifier.already_delivered", attempt=delivery.attempt)
             metrics.DELIVERIES.labels(event.model, "duplicate").inc()
+            await self._publish(ImageDelivered.after(event, file_id=delivered.file_id))
             await self._finish(event, requester)
             return bus.ACK
         self._outbox.edit(chat_id, status_id, texts.sending(), Stage.SENDING)
@@ -134,7 +144,8 @@ class ResultHandler:
             return bus.ACK
 
         # From here on the photo is out: whatever fails, ack, so it is not sent again.
-        await self._record(event.job_id)
+        await self._record(event.job_id, settled.file_id)
+        await self._announce_delivery(event, settled.file_id)
         elapsed = (datetime.now(UTC) - event.job.requested_at).total_seconds()
         metrics.END_TO_END.labels(event.model).observe(max(elapsed, 0.0))
         metrics.QUEUE_WAIT.labels(event.model).observe(event.queued_seconds)
@@ -166,9 +177,15 @@ class ResultHandler:
                 photo, message_id=requester.status_message_id, stage=Stage.DONE
             )
 
-    async def _record(self, job_id: str) -> None:
+    async def _announce_delivery(self, event: ImageGenerated, file_id: str | None) -> None:
         try:
-            if not await self._ledger.record(job_id):
+            await self._publish(ImageDelivered.after(event, file_id=file_id))
+        except _BUS_ERRORS as error:  # the job view misses the ending; the user does not
+            log.error("notifier.delivered_event_failed", error=repr(error))
+
+    async def _record(self, job_id: str, file_id: str | None) -> None:
+        try:
+            if not await self._ledger.record(job_id, file_id):
                 log.warning("notifier.delivered_twice")  # another replica raced this one
         except _BUS_ERRORS as error:
             log.error("notifier.ledger_write_failed", error=repr(error))
@@ -181,7 +198,7 @@ class ResultHandler:
 
     async def _final_text(
         self,
-        event: ImageGenerated | ImageFailed,
+        event: ImageGenerated | ImageFailed | ImageCancelled,
         requester: TelegramRequester,
         text: str,
         outcome: str,

@@ -95,6 +95,7 @@ class Settlement(StrEnum):
 class Settled:
     outcome: Settlement
     reason: str = ""
+    file_id: str | None = None  # of a photo Telegram accepted
 
 
 @dataclass(eq=False, slots=True)
@@ -268,8 +269,8 @@ class Scheduler(Generic[P]):
             self._delivering.discard(call.chat_id)
         self._prune_chats(now)
         match result:
-            case Accepted():
-                return Settled(Settlement.ACCEPTED)
+            case Accepted(file_id=file_id):
+                return Settled(Settlement.ACCEPTED, file_id=file_id)
             case Gone():
                 if call.key is not None:
                     self._stages[call.key] = Stage.DONE

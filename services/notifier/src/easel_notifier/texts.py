@@ -31,6 +31,10 @@ def expired(model: str) -> str:
     )
 
 
+def cancelled(model: str) -> str:
+    return f"✖ Cancelled: your {model} image will not be made."
+
+
 def caption(model: str, prompt: str) -> str:
     """The photo caption, cut to Telegram's limit with an ellipsis when too long."""
     head = f"🎨 Image generated with {model}\n\nEnhanced prompt:\n"

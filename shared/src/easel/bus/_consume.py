@@ -9,7 +9,8 @@ Every consumer in Easel runs through `ConsumerLoop`, so these rules hold everywh
   process that died on that delivery) ends the same way through `exhausted`, see
   `_advisory.py`;
 - every term is dead-lettered first (`_deadletter.py`); if that fails, the message is
-  nak'ed instead, so a message is never dropped without a trace;
+  nak'ed instead, so a message is never dropped without a trace (a consumer of copies,
+  `letters=False`, only logs it: its original has a letter of its own);
 - a long job keeps its lease with in-progress acks;
 - on stop, idle fetches are cancelled and running handlers get `grace` seconds, after
   which they are cancelled and their messages nak'ed, so nothing is lost.
@@ -76,6 +77,7 @@ class ConsumerLoop(Generic[E]):
         heartbeat: float,
         fetch_timeout: float = 5.0,
         give_up: GiveUp[E] | None = None,
+        letters: bool = True,
     ) -> None:
         self._js = js
         self._stream = stream
@@ -86,6 +88,9 @@ class ConsumerLoop(Generic[E]):
         self._heartbeat = heartbeat
         self._fetch_timeout = fetch_timeout
         self._give_up = give_up
+        # False for a consumer of copies (EASEL_HISTORY): the original of a message it gives
+        # up was dead-lettered where it came from, and a letter here would replay it twice.
+        self._letters = letters
         self._max_deliver = 0  # unlimited until run() reads the consumer's configuration
         self._busy: set[asyncio.Task[None]] = set()
         for reason in Reason:  # series that exist from the start read 0, not "no data"
@@ -254,6 +259,15 @@ class ConsumerLoop(Generic[E]):
     async def _dead_letter(
         self, term: Term, delivery: Delivery, data: bytes, headers: dict[str, str] | None
     ) -> bool:
+        if not self._letters:
+            log.warning(
+                "bus.copy_given_up",
+                consumer=self._durable,
+                stream_seq=delivery.stream_seq,
+                reason=term.reason.value,
+                detail=term.detail,
+            )
+            return True
         letter = Letter(
             consumer=self._durable,
             stream=self._stream,

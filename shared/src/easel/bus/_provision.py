@@ -15,6 +15,7 @@ from easel.bus._topology import (
     GATEWAY_LEASE_SECONDS,
     IMAGES_BUCKET,
     JOB_CLAIMS_BUCKET,
+    JOBS_BUCKET,
     RATE_LIMIT_BUCKET,
     topology,
 )
@@ -49,6 +50,7 @@ async def provision(js: JetStreamContext, settings: EaselSettings, registry: Mod
         (RATE_LIMIT_BUCKET, None),
         (JOB_CLAIMS_BUCKET, settings.stream_max_age_seconds),
         (DELIVERIES_BUCKET, settings.stream_max_age_seconds),
+        (JOBS_BUCKET, settings.history_days * 86_400),
         (GATEWAY_LEASE_BUCKET, GATEWAY_LEASE_SECONDS),
     ):
         await _kv(js, bucket, ttl, settings.stream_replicas)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import ParamSpec, TypeVar
 
 import nats.errors
@@ -38,20 +40,35 @@ retry_transient = _through_a_restart(_TRANSIENT)
 
 
 Publish = Callable[[Event], Awaitable[PubAck]]
-"""What a handler is given to publish with: `publisher(js)` in a service, a list's append
-in a unit test."""
+"""What a handler is given to publish with: `publisher(js, source)` in a service, a list's
+append in a unit test."""
+
+SOURCE_HEADER = "Easel-Source"  # who published an event: `easel job <id>` shows it
 
 
-def publisher(js: JetStreamContext) -> Publish:
-    return functools.partial(publish, js)
+def publisher(js: JetStreamContext, source: str) -> Publish:
+    return functools.partial(publish, js, source=source)
 
 
 @retry_transient
-async def publish(js: JetStreamContext, event: Event) -> PubAck:
-    ack = await js.publish(
-        event.subject,
-        event.model_dump_json().encode(),
-        headers={"Nats-Msg-Id": event.msg_id},
-    )
+async def publish(js: JetStreamContext, event: Event, *, source: str | None = None) -> PubAck:
+    headers = {"Nats-Msg-Id": event.msg_id}
+    if source:
+        headers[SOURCE_HEADER] = source
+    ack = await js.publish(event.subject, event.model_dump_json().encode(), headers=headers)
     metrics.EVENTS_PUBLISHED.labels(event.event_type, event.model).inc()
     return ack
+
+
+@contextlib.asynccontextmanager
+async def publishing(publish: Publish, event: Event) -> AsyncIterator[None]:
+    """Publish `event` while the block works, for a "started" event that only has to be in
+    its stream before the work's result: every millisecond spent before the work idles it.
+    Awaited when the block ends; cancelled if the block fails."""
+    sent = asyncio.ensure_future(publish(event))
+    try:
+        yield
+        await sent
+    finally:
+        sent.cancel()  # a no-op unless the block failed or was cancelled
+        await asyncio.gather(sent, return_exceptions=True)

@@ -12,6 +12,7 @@ from nats.js.api import (
     RetentionPolicy,
     StorageType,
     StreamConfig,
+    StreamSource,
 )
 
 from easel.settings import EaselSettings, ModelRegistry
@@ -21,19 +22,25 @@ PROMPTS = "EASEL_PROMPTS"
 RESULTS = "EASEL_RESULTS"
 DLQ = "EASEL_DLQ"
 ADVISORIES = "EASEL_ADVISORIES"
+# Every job event of the work streams, sourced into one stream kept for HISTORY_DAYS: the
+# log the job view is projected from and rebuilt from, and `easel job <id>` reads.
+HISTORY = "EASEL_HISTORY"
 WORK_STREAMS = (REQUESTS, PROMPTS, RESULTS)
 
 ENHANCER = "enhancer"
 NOTIFIER = "notifier"
+PROJECTOR = "projector"
 # Leases are kept alive by in-progress acks every ack_wait / 3, so ack_wait only decides how
 # soon a killed process's messages come back: short, but longer than a pause in the loop.
 ENHANCER_ACK_WAIT = 30.0
 NOTIFIER_ACK_WAIT = 15.0
+PROJECTOR_ACK_WAIT = 30.0
 
 IMAGES_BUCKET = "easel_images"
 RATE_LIMIT_BUCKET = "easel_rate_limits"
 JOB_CLAIMS_BUCKET = "easel_job_claims"
 DELIVERIES_BUCKET = "easel_deliveries"
+JOBS_BUCKET = "easel_jobs"  # the job view: written by the projector only
 # The polling gateway's lease: a key that expires with the bucket's TTL unless renewed.
 GATEWAY_LEASE_BUCKET = "easel_gateway_lease"
 GATEWAY_LEASE_SECONDS = 15.0
@@ -44,6 +51,10 @@ DUPLICATE_WINDOW_SECONDS = 120.0
 DLQ_MAX_AGE_SECONDS = 7 * 86_400
 # A letter is an event of up to EVENT_MAX_BYTES plus its headers and the Easel-Dlq-* ones.
 DLQ_MAX_MSG_BYTES = 2 * EVENT_MAX_BYTES
+
+
+_RESULTS = ("started", "generated", "delivered", "failed", "cancelled")
+_NOTIFIED = [f"image.{event}.*" for event in _RESULTS if event != "delivered"]
 
 
 def generator_consumer(model: str) -> str:
@@ -94,6 +105,23 @@ def _stream(name: str, subjects: list[str], settings: EaselSettings) -> StreamCo
     )
 
 
+def _history(settings: EaselSettings) -> StreamConfig:
+    # No subjects of its own: it copies the work streams' messages, subjects and headers
+    # kept, in the order they reach it (per source, the source's order).
+    return StreamConfig(
+        name=HISTORY,
+        sources=[StreamSource(name=stream) for stream in WORK_STREAMS],
+        storage=StorageType.FILE,
+        retention=RetentionPolicy.LIMITS,
+        discard=DiscardPolicy.OLD,
+        max_age=settings.history_days * 86_400,
+        max_bytes=settings.history_max_bytes,
+        max_msg_size=EVENT_MAX_BYTES,
+        duplicate_window=DUPLICATE_WINDOW_SECONDS,
+        num_replicas=settings.stream_replicas,
+    )
+
+
 def _dlq(settings: EaselSettings) -> StreamConfig:
     # No consumer: letters are read and replayed by `easel dlq`.
     return StreamConfig(
@@ -111,11 +139,13 @@ def _dlq(settings: EaselSettings) -> StreamConfig:
 
 
 def _durable(
-    name: str, subject: str, ack_wait: float, pending: int, max_deliver: int
+    name: str, subjects: str | list[str], ack_wait: float, pending: int, max_deliver: int
 ) -> ConsumerConfig:
+    one = subjects if isinstance(subjects, str) else None
     return ConsumerConfig(
         durable_name=name,
-        filter_subject=subject,
+        filter_subject=one,
+        filter_subjects=None if one is not None else list(subjects),
         ack_policy=AckPolicy.EXPLICIT,
         deliver_policy=DeliverPolicy.ALL,
         ack_wait=ack_wait,
@@ -127,9 +157,11 @@ def _durable(
 
 def topology(settings: EaselSettings, registry: ModelRegistry) -> Topology:
     deliver = settings.max_deliver
-    work = [
+    work: list[tuple[str, str, str | list[str], float, int]] = [
         (REQUESTS, ENHANCER, "image.requested.>", ENHANCER_ACK_WAIT, 256),
-        (RESULTS, NOTIFIER, "image.>", NOTIFIER_ACK_WAIT, 256),
+        # Not image.delivered: the notifier's own word, for the job view.
+        (RESULTS, NOTIFIER, _NOTIFIED, NOTIFIER_ACK_WAIT, 256),
+        (HISTORY, PROJECTOR, ">", PROJECTOR_ACK_WAIT, 256),
         *(
             (
                 PROMPTS,
@@ -161,11 +193,16 @@ def topology(settings: EaselSettings, registry: ModelRegistry) -> Topology:
     return Topology(
         streams=(
             _stream(REQUESTS, ["image.requested.*"], settings),
-            _stream(PROMPTS, ["prompt.enhanced.*"], settings),
-            _stream(RESULTS, ["image.started.*", "image.generated.*", "image.failed.*"], settings),
+            _stream(PROMPTS, ["prompt.enhancing.*", "prompt.enhanced.*"], settings),
+            _stream(RESULTS, [f"image.{event}.*" for event in _RESULTS], settings),
+            _history(settings),
             _dlq(settings),
             # An advisory is of no use once the message it names is gone: the same limits.
-            _stream(ADVISORIES, [advisory_subject(s, "*") for s in WORK_STREAMS], settings),
+            _stream(
+                ADVISORIES,
+                [advisory_subject(s, "*") for s in (*WORK_STREAMS, HISTORY)],
+                settings,
+            ),
         ),
         consumers=tuple(consumers),
     )

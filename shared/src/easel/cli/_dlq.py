@@ -11,17 +11,16 @@ from __future__ import annotations
 import sys
 import uuid
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import nats
 from nats.js import JetStreamContext
 from nats.js.api import RawStreamMsg
 from nats.js.errors import NotFoundError
 
 from easel import bus
-from easel.settings import EaselSettings, load_settings_only
+from easel.cli._connect import connect_once
 
 H = bus.DlqHeader
 _ALL = "dlq.>"
@@ -71,7 +70,7 @@ def table(rows: Iterable[Row], now: datetime) -> str:
 
 
 async def list_letters(limit: int) -> int:
-    js, close = await _connect("easel dlq list")
+    js, close = await connect_once("easel dlq list")
     try:
         last = await _last_seq(js)
         if last is None:
@@ -89,7 +88,7 @@ async def list_letters(limit: int) -> int:
 
 
 async def replay(seqs: list[int], every: bool, delete: bool) -> int:
-    js, close = await _connect("easel dlq replay")
+    js, close = await connect_once("easel dlq replay")
     failed = 0
     try:
         last = await _last_seq(js)
@@ -156,12 +155,3 @@ async def _last_seq(js: JetStreamContext) -> int | None:
         print(f"no dead letters: stream {bus.DLQ} does not exist yet", file=sys.stderr)
         return None
     return int(info.state.last_seq)
-
-
-async def _connect(program: str) -> tuple[JetStreamContext, Callable[[], Awaitable[None]]]:
-    settings = load_settings_only(EaselSettings, program)
-    # A one-shot command: no reconnect loop, and no "disconnected" log line when it closes.
-    nc = await nats.connect(
-        settings.nats_url, name=program.replace(" ", "-"), allow_reconnect=False
-    )
-    return nc.jetstream(), nc.close

@@ -6,7 +6,7 @@ import argparse
 import asyncio
 from pathlib import Path
 
-from easel.cli import _dlq, _provision, _submit, _up
+from easel.cli import _dlq, _jobs, _provision, _submit, _up
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -28,6 +28,14 @@ def main(argv: list[str] | None = None) -> None:
     submit.add_argument("--timeout", type=float, default=600.0, help="seconds to wait")
 
     commands.add_parser("provision", help="create or update streams, consumers and buckets")
+
+    jobs = commands.add_parser("jobs", help="the job view: rebuild it from the event log")
+    jobs_commands = jobs.add_subparsers(dest="jobs_command", required=True)
+    jobs_commands.add_parser(
+        "rebuild", help="replay EASEL_HISTORY into an emptied view (the projector pauses)"
+    )
+    job = commands.add_parser("job", help="one job's timeline: every event, by whom, when")
+    job.add_argument("job_id")
 
     dlq = commands.add_parser("dlq", help="dead letters: messages given up, and their replay")
     dlq_commands = dlq.add_subparsers(dest="dlq_command", required=True)
@@ -52,6 +60,10 @@ def main(argv: list[str] | None = None) -> None:
             raise SystemExit(code)
         case "provision":
             raise SystemExit(asyncio.run(_provision.provision_all()))
+        case "jobs":
+            raise SystemExit(asyncio.run(_jobs.rebuild()))
+        case "job":
+            raise SystemExit(asyncio.run(_jobs.show(args.job_id)))
         case "dlq" if args.dlq_command == "list":
             raise SystemExit(asyncio.run(_dlq.list_letters(max(args.limit, 1))))
         case "dlq":

@@ -10,10 +10,12 @@ from pathlib import Path
 
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
+from pydantic import ValidationError
 
 from easel import bus
 from easel.events import (
     MAX_PROMPT_CHARS,
+    ImageDelivered,
     ImageFailed,
     ImageGenerated,
     ImageRequested,
@@ -21,9 +23,10 @@ from easel.events import (
     JobContext,
 )
 from easel.images import ImageCorrupt, ImageReader
+from easel.jobs import decode_job_event
 from easel.settings import EaselSettings, load_settings
 
-_RESULT = bus.decoder(ImageStarted, ImageGenerated, ImageFailed)
+SOURCE = "easel submit"
 _EXTENSIONS = {
     "image/png": ".png",
     "image/jpeg": ".jpg",
@@ -50,7 +53,10 @@ async def submit(model: str, prompt: str, output: Path | None, wait_seconds: flo
         outcome: asyncio.Future[ImageGenerated | ImageFailed] = asyncio.Future()
 
         async def on_result(msg: Msg) -> None:
-            result = _RESULT.validate_json(msg.data)
+            try:
+                result = decode_job_event(msg.data)
+            except ValidationError:
+                return  # not an event this version knows: nothing to wait for in it
             if result.job_id != event.job_id or outcome.done():
                 return
             if isinstance(result, ImageGenerated | ImageFailed):
@@ -60,7 +66,7 @@ async def submit(model: str, prompt: str, output: Path | None, wait_seconds: flo
 
         # Subscribe before publishing so the result cannot slip past.
         sub = await nc.subscribe(f"image.*.{model}", cb=on_result)
-        await bus.publish(js, event)
+        await bus.publish(js, event, source=SOURCE)
         print(f"submitted {event.job_id}; waiting for {model}…", file=sys.stderr)
         try:
             result = await asyncio.wait_for(outcome, wait_seconds)
@@ -89,6 +95,7 @@ async def _save(js: JetStreamContext, result: ImageGenerated, output: Path | Non
         return 1
     path = output or Path(result.job_id + _EXTENSIONS.get(result.image.content_type, ".img"))
     path.write_bytes(data)
+    await bus.publish(js, ImageDelivered.after(result), source=SOURCE)
     await images.discard(result.image)
     print(f"enhanced prompt: {result.prompt}", file=sys.stderr)
     print(path)

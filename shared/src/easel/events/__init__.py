@@ -9,20 +9,26 @@ from easel.events._job import JobContext, JobEvent, TelegramRequester
 from easel.events._limits import MAX_PROMPT_CHARS
 from easel.events.image import (
     ErrorCode,
+    ImageCancelled,
+    ImageDelivered,
     ImageFailed,
     ImageGenerated,
     ImageRequested,
     ImageStarted,
     StoredImage,
 )
-from easel.events.prompt import PromptEnhanced
+from easel.events.prompt import PromptEnhanced, PromptEnhancing
 
-ALL_EVENTS: tuple[type[Event], ...] = (
+# In the order a job meets them; the endings last.
+ALL_EVENTS: tuple[type[JobEvent], ...] = (
     ImageRequested,
+    PromptEnhancing,
     PromptEnhanced,
     ImageStarted,
     ImageGenerated,
+    ImageDelivered,
     ImageFailed,
+    ImageCancelled,
 )
 
 __all__ = [
@@ -31,6 +37,8 @@ __all__ = [
     "SCHEMA_VERSION",
     "ErrorCode",
     "Event",
+    "ImageCancelled",
+    "ImageDelivered",
     "ImageFailed",
     "ImageGenerated",
     "ImageRequested",
@@ -40,6 +48,7 @@ __all__ = [
     "JobId",
     "ModelName",
     "PromptEnhanced",
+    "PromptEnhancing",
     "StoredImage",
     "TelegramRequester",
 ]

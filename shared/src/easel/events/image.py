@@ -1,4 +1,5 @@
-"""The `image.*` family: a job requested, started, generated or failed."""
+"""The `image.*` family: a job requested, started, generated, and its one ending: delivered,
+failed or cancelled."""
 
 from __future__ import annotations
 
@@ -91,3 +92,32 @@ class ImageFailed(JobEvent):
         return cls.after(
             source, error_code=code, retried=attempts > 1, attempts=attempts, detail=detail
         )
+
+
+class ImageDelivered(JobEvent):
+    """Notifier → job view: the user has the image (Telegram accepted the photo, or
+    `easel submit` wrote the file). A job's ending."""
+
+    subject_prefix: ClassVar[str] = "image.delivered"
+    publisher: ClassVar[str] = "notifier; easel submit"
+    consumers: ClassVar[tuple[str, ...]] = ("projector (job view)",)
+    event_type: Literal["image.delivered"] = "image.delivered"
+    file_id: str | None = Field(
+        default=None,
+        max_length=256,
+        description="Telegram's file_id of the photo, to send it again; None outside Telegram",
+    )
+
+
+class ImageCancelled(JobEvent):
+    """Front door → generator, notifier, job view: the owner cancelled the job. A job's
+    ending: no image follows, even one already generated."""
+
+    subject_prefix: ClassVar[str] = "image.cancelled"
+    publisher: ClassVar[str] = "gateway; easel submit"
+    consumers: ClassVar[tuple[str, ...]] = (
+        "generator (abandons the job)",
+        "notifier (status: cancelled)",
+        "projector (job view)",
+    )
+    event_type: Literal["image.cancelled"] = "image.cancelled"

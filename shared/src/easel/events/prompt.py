@@ -1,4 +1,4 @@
-"""The `prompt.*` family: the enhancer's output, which is the model's queue."""
+"""The `prompt.*` family: the enhancer at work, and its output, which is the model's queue."""
 
 from __future__ import annotations
 
@@ -8,6 +8,16 @@ from pydantic import Field
 
 from easel.events._job import JobEvent
 from easel.events._limits import MAX_PROMPT_CHARS
+
+
+class PromptEnhancing(JobEvent):
+    """Enhancer → job view: the enhancer has taken the job (sent beside the LLM call)."""
+
+    subject_prefix: ClassVar[str] = "prompt.enhancing"
+    publisher: ClassVar[str] = "enhancer"
+    consumers: ClassVar[tuple[str, ...]] = ("projector (job view)",)
+    event_type: Literal["prompt.enhancing"] = "prompt.enhancing"
+    attempt: int = Field(ge=1, description="JetStream delivery count (2+ after a redelivery)")
 
 
 class PromptEnhanced(JobEvent):

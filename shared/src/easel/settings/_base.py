@@ -30,6 +30,9 @@ class EaselSettings(BaseSettings):
     stream_max_age_seconds: float = Field(default=86_400, gt=0)
     stream_max_bytes: int = Field(default=1 << 30, gt=0)
     image_ttl_seconds: float = Field(default=3_600, gt=0)
+    # The job history (EASEL_HISTORY, the job view): how long a job's events and record stay.
+    history_days: float = Field(default=30, gt=0, le=3_650)
+    history_max_bytes: int = Field(default=4 << 30, gt=0)
     generator_ack_wait_seconds: float = Field(default=30, gt=0)
     max_deliver: int = Field(default=10, ge=1)
     # From job.requested_at: a job that has not reached its backend by then is failed.

@@ -25,6 +25,8 @@ from aiogram.exceptions import (
 class Accepted:
     """Telegram did it (for an edit, "message is not modified" counts as done)."""
 
+    file_id: str | None = None  # of a photo sent: what sends it again
+
 
 @dataclass(frozen=True)
 class Gone:

@@ -1,0 +1,107 @@
+"""The job view's pure fold: one event → a record, and records merged.
+
+`merge` is commutative, associative and idempotent (a join of what each record has seen),
+so applying a job's events in any order, any number of times, gives one record: the live
+projector under redelivery and reordering, and `easel jobs rebuild`, agree by construction.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from easel.events import (
+    ImageCancelled,
+    ImageDelivered,
+    ImageFailed,
+    ImageGenerated,
+    ImageRequested,
+    ImageStarted,
+    JobEvent,
+    PromptEnhanced,
+    PromptEnhancing,
+)
+from easel.jobs._record import JobRecord, JobState, Owner
+
+_STAGE_OF: dict[type[JobEvent], JobState] = {
+    ImageRequested: JobState.QUEUED,
+    PromptEnhancing: JobState.ENHANCING,
+    PromptEnhanced: JobState.WAITING,
+    ImageStarted: JobState.GENERATING,
+    ImageGenerated: JobState.SENDING,
+    ImageDelivered: JobState.DELIVERED,
+    ImageFailed: JobState.FAILED,
+    ImageCancelled: JobState.CANCELLED,
+}
+T = TypeVar("T")
+
+
+def owner_of(event: JobEvent) -> Owner:
+    requester = event.job.requester
+    if requester is None:
+        return Owner(channel="cli", user="")
+    return Owner(
+        channel="telegram",
+        user=str(requester.user_id),
+        chat_id=requester.chat_id,
+        status_message_id=requester.status_message_id,
+    )
+
+
+def record_of(event: JobEvent, seq: int) -> JobRecord:
+    """What one event, at sequence `seq` of EASEL_HISTORY, says about its job."""
+    stages = {_STAGE_OF[type(event)]: event.occurred_at}
+    if isinstance(event, ImageRequested):
+        stages[JobState.QUEUED] = event.job.requested_at
+    record = JobRecord(
+        job_id=event.job_id,
+        model=event.model,
+        owner=owner_of(event),
+        original_prompt=event.job.original_prompt,
+        requested_at=event.job.requested_at,
+        stages=stages,
+        events=(seq,),
+    )
+    match event:
+        case PromptEnhanced(prompt=prompt, enhanced=enhanced):
+            return record.model_copy(update={"prompt": prompt, "enhanced": enhanced})
+        case ImageStarted(attempt=attempt):
+            return record.model_copy(update={"attempts": attempt})
+        case ImageGenerated(prompt=prompt):
+            return record.model_copy(update={"prompt": prompt})
+        case ImageDelivered(file_id=file_id):
+            return record.model_copy(update={"file_id": file_id})
+        case ImageFailed(error_code=code, attempts=attempts):
+            return record.model_copy(update={"error_code": code, "attempts": attempts})
+    return record
+
+
+def apply(record: JobRecord | None, event: JobEvent, seq: int) -> JobRecord:
+    one = record_of(event, seq)
+    return one if record is None else merge(record, one)
+
+
+def merge(a: JobRecord, b: JobRecord) -> JobRecord:
+    """Everything either record has seen. Where both saw a value and they differ (a prompt
+    enhanced twice, past the dedupe window), the smaller one, so that the order does not
+    matter; a rendered prompt (image.generated) reaches both, as the same value."""
+    stages = dict(a.stages)
+    for state, at in b.stages.items():
+        stages[state] = min(at, stages.get(state, at))
+    return a.model_copy(
+        update={
+            "prompt": _either(a.prompt, b.prompt),
+            "enhanced": _either(a.enhanced, b.enhanced),
+            "parameters": _either(a.parameters or None, b.parameters or None) or {},
+            "stages": stages,
+            "attempts": max(a.attempts, b.attempts),
+            "error_code": _either(a.error_code, b.error_code),
+            "file_id": _either(a.file_id, b.file_id),
+            "events": tuple(sorted(set(a.events) | set(b.events))),
+        }
+    )
+
+
+def _either(a: T | None, b: T | None) -> T | None:
+    if a is None or b is None:
+        return b if a is None else a
+    return min(a, b, key=repr)

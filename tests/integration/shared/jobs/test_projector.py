@@ -1,0 +1,219 @@
+"""The job view against a real nats-server: the projector folds EASEL_HISTORY into KV as
+events come, redelivered or not; `easel jobs rebuild` makes the same view from the log
+alone; an owner's jobs list newest first; `easel job <id>` prints the timeline."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from nats.js import JetStreamContext
+
+from easel import bus, jobs
+from easel.cli import main
+from easel.events import (
+    ErrorCode,
+    ImageCancelled,
+    ImageDelivered,
+    ImageFailed,
+    ImageGenerated,
+    ImageRequested,
+    ImageStarted,
+    JobContext,
+    JobEvent,
+    PromptEnhanced,
+    PromptEnhancing,
+    StoredImage,
+    TelegramRequester,
+)
+from easel.jobs import JobRecord, JobState, JobStore, Projector
+from easel.natsserver import NatsServer
+from easel.settings import EaselSettings
+from easel_devtools.testing import REGISTRY, Letters, holding, settled
+
+IMAGE = StoredImage(
+    bucket="easel_images", object_name="x", size=10, content_type="image/png", sha256="0" * 64
+)
+
+
+def job_events(job_id: str, user: int, ending: str, at: datetime) -> list[JobEvent]:
+    context = JobContext(
+        original_prompt=f"a cat for {user}",
+        requested_at=at,
+        requester=TelegramRequester(chat_id=user, user_id=user, status_message_id=1),
+    )
+    first = ImageRequested(job_id=job_id, model="flux", job=context)
+    events: list[JobEvent] = [first, PromptEnhancing.after(first, attempt=1)]
+    if ending == "cancelled":
+        return [*events, ImageCancelled.after(first)]
+    events += [
+        PromptEnhanced.after(first, prompt="a ginger cat", enhanced=True),
+        ImageStarted.after(first, attempt=1),
+    ]
+    if ending == "failed":
+        return [*events, ImageFailed.for_job(first, ErrorCode.TIMEOUT, "late", attempts=1)]
+    generated = ImageGenerated.after(
+        first, prompt="a ginger cat", image=IMAGE, queued_seconds=0, generation_seconds=1
+    )
+    return [*events, generated, ImageDelivered.after(first, file_id=f"file-{job_id}")]
+
+
+@pytest.fixture
+async def store(js: JetStreamContext) -> JobStore:
+    await bus.provision(js, EaselSettings(), REGISTRY)
+    return JobStore(await js.key_value(bus.JOBS_BUCKET))
+
+
+@pytest.fixture
+async def projector(js: JetStreamContext, store: JobStore) -> AsyncIterator[None]:
+    loop = bus.ConsumerLoop(
+        js,
+        stream=bus.HISTORY,
+        durable=bus.PROJECTOR,
+        decode=jobs.decode_job_event,
+        handler=Projector(store).handle,
+        workers=4,
+        heartbeat=10,
+        letters=False,
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(loop.run(stop))
+    yield
+    stop.set()
+    await asyncio.wait_for(task, timeout=30)
+
+
+async def publish_all(js: JetStreamContext, events: list[JobEvent]) -> int:
+    for event in events:
+        await bus.publish(js, event, source="test")
+    last = await holding(js, bus.HISTORY, len(events))
+    await settled(js, bus.HISTORY, bus.PROJECTOR, last)
+    return last
+
+
+async def every_record(store: JobStore, job_ids: list[str]) -> dict[str, JobRecord | None]:
+    return {job_id: await store.get(job_id) for job_id in job_ids}
+
+
+@pytest.mark.usefixtures("projector")
+async def test_the_view_follows_the_events_and_a_refold_changes_nothing(
+    js: JetStreamContext, store: JobStore
+) -> None:
+    events = job_events("tg_1_1", 1, "delivered", datetime.now(UTC))
+    await publish_all(js, events[:4])
+    record = await store.get("tg_1_1")
+    assert record is not None
+    assert (record.state, record.prompt) == (JobState.GENERATING, "a ginger cat")
+    await publish_all(js, events)  # the first four again: deduplicated by Nats-Msg-Id
+    record = await store.get("tg_1_1")
+    assert record is not None
+    assert (record.state, record.file_id) == (JobState.DELIVERED, "file-tg_1_1")
+    assert len(record.events) == len(events)
+    # A redelivery, after the fact: applying an event again writes nothing.
+    kv = await js.key_value(bus.JOBS_BUCKET)
+    revision = (await kv.get("job.tg_1_1")).revision
+    assert await store.apply(events[2], record.events[2]) == record
+    assert (await kv.get("job.tg_1_1")).revision == revision
+
+
+@pytest.mark.usefixtures("projector")
+async def test_rebuild_makes_the_same_view_from_the_log(
+    js: JetStreamContext, store: JobStore, nats_server: NatsServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = random.Random(7)
+    now = datetime.now(UTC)
+    plans = [
+        (f"tg_{user}_{n}", user, rng.choice(["delivered", "failed", "cancelled"]))
+        for user in (11, 12, 13)
+        for n in range(8)
+    ]
+    events = [
+        e
+        for i, (job_id, user, ending) in enumerate(plans)
+        for e in job_events(job_id, user, ending, now - timedelta(minutes=i))
+    ]
+    rng.shuffle(events)  # interleaved across jobs, and out of order within one
+    await publish_all(js, events)
+    live = await every_record(store, [job_id for job_id, _, _ in plans])
+    assert all(record is not None for record in live.values())
+    assert {r.state.value for r in live.values() if r} == {"delivered", "failed", "cancelled"}
+
+    monkeypatch.setenv("NATS_URL", nats_server.url)
+    monkeypatch.chdir(nats_server.store_dir)  # no developer's .env
+    with pytest.raises(SystemExit) as done:
+        await asyncio.to_thread(main, ["jobs", "rebuild"])
+    assert done.value.code == 0
+    rebuilt = await every_record(store, [job_id for job_id, _, _ in plans])
+    assert rebuilt == live
+    assert not (await js.consumer_info(bus.HISTORY, bus.PROJECTOR)).paused
+
+
+@pytest.mark.usefixtures("projector")
+async def test_an_owners_jobs_list_newest_first(js: JetStreamContext, store: JobStore) -> None:
+    now = datetime.now(UTC)
+    events = [
+        e
+        for age, job_id in ((3, "tg_21_1"), (1, "tg_21_2"), (2, "tg_21_3"))
+        for e in job_events(job_id, 21, "delivered", now - timedelta(minutes=age))
+    ]
+    events += job_events("tg_22_1", 22, "delivered", now)  # someone else's
+    await publish_all(js, events)
+    newest = await store.of_owner("telegram_21", limit=2)
+    assert [r.job_id for r in newest] == ["tg_21_2", "tg_21_3"]
+    assert [r.job_id for r in await store.of_owner("telegram_21", limit=10)] == [
+        "tg_21_2",
+        "tg_21_3",
+        "tg_21_1",
+    ]
+    assert await store.of_owner("telegram_99", limit=10) == []
+
+
+@pytest.mark.usefixtures("projector")
+async def test_easel_job_prints_the_timeline_with_who_published_each_event(
+    js: JetStreamContext,
+    nats_server: NatsServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    await publish_all(js, job_events("tg_31_1", 31, "failed", datetime.now(UTC)))
+    monkeypatch.setenv("NATS_URL", nats_server.url)
+    monkeypatch.chdir(nats_server.store_dir)
+    with pytest.raises(SystemExit) as done:
+        await asyncio.to_thread(main, ["job", "tg_31_1"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "job tg_31_1 · flux · failed · telegram 31"
+    body = out[2:]
+    assert [
+        line.split()[2] if line.split()[1].startswith("+") else line.split()[1] for line in body
+    ] == [
+        "image.requested",
+        "prompt.enhancing",
+        "prompt.enhanced",
+        "image.started",
+        "image.failed",
+    ]
+    assert all("test" in line.split() for line in body)  # each publish's Easel-Source
+    assert "timeout after 1 attempt(s)" in body[-1]
+    assert "a cat" not in "\n".join(out)  # never a prompt
+    with pytest.raises(SystemExit) as missing:
+        await asyncio.to_thread(main, ["job", "tg_no_such"])
+    assert missing.value.code == 1
+
+
+@pytest.mark.usefixtures("projector")
+async def test_poison_in_the_history_is_given_up_without_a_second_letter(
+    js: JetStreamContext, nc: Any, store: JobStore
+) -> None:
+    letters = await Letters.watch(nc)
+    await js.publish("image.started.flux", b"{not json")
+    events = job_events("tg_41_1", 41, "delivered", datetime.now(UTC))
+    last = await publish_all(js, events)  # after the poison, and still projected
+    info = await settled(js, bus.HISTORY, bus.PROJECTOR, last)
+    assert info.num_ack_pending == 0
+    assert (await store.get("tg_41_1")) is not None
+    assert letters.seen == []  # its original's consumer dead-letters it, not the projector
