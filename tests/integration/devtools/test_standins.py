@@ -24,7 +24,17 @@ from aiogram.exceptions import (
     TelegramUnauthorizedError,
 )
 from aiogram.filters import CommandStart
-from aiogram.types import BufferedInputFile, Message
+from aiogram.types import (
+    BotCommand,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
+    BufferedInputFile,
+    CallbackQuery,
+    InaccessibleMessage,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+)
 
 from easel_devtools.standins import (
     DEFAULT_LLM_KEY,
@@ -80,6 +90,47 @@ def llm() -> Iterator[LlmStandin]:
 async def http() -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(timeout=5) as client:
         yield client
+
+
+def keyboard(*rows: list[tuple[str, str]]) -> InlineKeyboardMarkup:
+    """Rows of (text, callback_data) buttons."""
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text=text, callback_data=data) for text, data in row]
+            for row in rows
+        ]
+    )
+
+
+async def delivered_queries(bot: Bot, telegram: BotApiStandin) -> list[CallbackQuery]:
+    """Fetch pending updates, confirm them, and run them through a Dispatcher as the
+    gateway would; returns the CallbackQuery objects its handler received."""
+    received: list[CallbackQuery] = []
+    router = Router()
+
+    @router.callback_query()
+    async def on_press(query: CallbackQuery) -> None:
+        received.append(query)
+
+    dispatcher = Dispatcher()
+    dispatcher.include_router(router)
+    updates = await bot.get_updates(timeout=0)
+    for update in updates:
+        await dispatcher.feed_update(bot, update)
+    if updates:
+        await bot.get_updates(offset=updates[-1].update_id + 1, timeout=0)
+    assert telegram.pending_update_count == 0
+    return received
+
+
+def buttons(markup: InlineKeyboardMarkup | None) -> list[tuple[str, str | None]]:
+    """What aiogram parsed back, row by row, as (text, callback_data)."""
+    rows = markup.inline_keyboard if markup else []
+    return [(button.text, button.callback_data) for row in rows for button in row]
+
+
+def pairs(commands: list[BotCommand]) -> list[tuple[str, str]]:
+    return [(c.command, c.description) for c in commands]
 
 
 def chat_body(prompt: str = "a red fox", **extra: object) -> dict[str, object]:
@@ -251,6 +302,300 @@ async def test_dispatcher_polling_handles_start_end_to_end(
     assert telegram.responses[("getUpdates", 409)] == 0
 
 
+# -- inline keyboards, callback queries, commands --------------------------------------
+
+QUERY_INVALID = "query is too old and response timeout expired or query ID is invalid"
+NOT_MODIFIED = (
+    "message is not modified: specified new message content and reply markup are exactly"
+    " the same as a current content and reply markup of the message"
+)
+
+
+async def test_a_press_reaches_a_dispatcher_and_is_answered_once(
+    telegram: BotApiStandin, bot: Bot
+) -> None:
+    telegram.send_user_message(CHAT, "/start", username="alice", language_code="de")
+    sent = await bot.send_message(
+        CHAT, "Working on it…", reply_markup=keyboard([("✖ Cancel", "cancel:j1")])
+    )
+    assert sent.reply_markup is not None
+    assert sent.reply_markup.inline_keyboard[0][0].callback_data == "cancel:j1"
+    [shown] = telegram.bot_visible_messages(CHAT)
+    assert shown.buttons == [("✖ Cancel", "cancel:j1")]
+
+    press = telegram.press_button(CHAT, sent.message_id, "cancel:j1")
+    assert telegram.unanswered_presses() == [press]
+    [query] = await delivered_queries(bot, telegram)
+    assert (query.id, query.data) == (press.callback_query_id, "cancel:j1")
+    assert query.from_user.id == CHAT
+    assert (query.from_user.username, query.from_user.language_code) == ("alice", "de")
+    assert isinstance(query.message, Message)
+    assert query.message.message_id == sent.message_id
+    assert query.message.text == "Working on it…"
+    assert buttons(query.message.reply_markup) == [("✖ Cancel", "cancel:j1")]
+    assert query.chat_instance.lstrip("-").isdigit()
+
+    with pytest.raises(TelegramBadRequest, match="MESSAGE_TOO_LONG"):
+        await query.answer("x" * 201)
+    assert await query.answer("Cancelled", show_alert=True) is True
+    [answer] = telegram.callback_answers(press.callback_query_id)
+    assert (answer.text, answer.show_alert, answer.url) == ("Cancelled", True, None)
+    assert telegram.unanswered_presses() == []
+    for query_id in (press.callback_query_id, "12345", ""):  # again, unknown, missing
+        with pytest.raises(TelegramBadRequest) as refused:
+            await bot.answer_callback_query(query_id)
+        assert refused.value.message == f"Bad Request: {QUERY_INVALID}"
+    assert telegram.callback_answers() == [answer]
+    assert telegram.responses[("answerCallbackQuery", 400)] == 4
+
+
+async def test_only_shown_buttons_can_be_pressed_unless_the_view_is_stale(
+    telegram: BotApiStandin, bot: Bot
+) -> None:
+    user_msg = telegram.send_user_message(CHAT, "draw a fox")
+    sent = await bot.send_message(CHAT, "Queued", reply_markup=keyboard([("Cancel", "c:1")]))
+    edited = await bot.edit_message_reply_markup(
+        chat_id=CHAT, message_id=sent.message_id, reply_markup=keyboard([("Retry", "r:1")])
+    )
+    assert isinstance(edited, Message)
+
+    with pytest.raises(ValueError, match="shows no button with callback_data 'c:1'"):
+        telegram.press_button(CHAT, sent.message_id, "c:1")  # its keyboard is gone
+    with pytest.raises(ValueError, match="never showed"):
+        telegram.press_button(CHAT, sent.message_id, "forged", stale=True)
+    with pytest.raises(ValueError, match="no bot message"):
+        telegram.press_button(CHAT, user_msg.message_id, "c:1")
+    with pytest.raises(ValueError, match="no bot message"):
+        telegram.press_button(CHAT, 999, "c:1")
+
+    stale = telegram.press_button(CHAT, sent.message_id, "c:1", stale=True)
+    [old_press] = await delivered_queries(bot, telegram)
+    assert old_press.data == "c:1"
+    assert isinstance(old_press.message, Message)
+    assert buttons(old_press.message.reply_markup) == [("Retry", "r:1")]  # as it is now
+    assert await old_press.answer() is True
+
+    await bot.delete_message(CHAT, sent.message_id)
+    with pytest.raises(ValueError, match="was deleted"):
+        telegram.press_button(CHAT, sent.message_id, "r:1")
+    gone = telegram.press_button(CHAT, sent.message_id, "r:1", stale=True)
+    [late] = await delivered_queries(bot, telegram)
+    assert isinstance(late.message, InaccessibleMessage)
+    assert (late.message.message_id, late.message.chat.id) == (sent.message_id, CHAT)
+    assert telegram.unanswered_presses() == [gone]
+    assert [a.callback_query_id for a in telegram.callback_answers()] == [stale.callback_query_id]
+
+
+async def test_allowed_updates_filters_callback_queries(telegram: BotApiStandin, bot: Bot) -> None:
+    sent = await bot.send_message(CHAT, "Pick", reply_markup=keyboard([("A", "a")]))
+    telegram.press_button(CHAT, sent.message_id, "a")
+    wrote = telegram.send_user_message(CHAT, "hello")
+    [only] = await bot.get_updates(timeout=0, allowed_updates=["message"])
+    assert only.update_id == wrote.update_id
+    assert only.callback_query is None
+    # Confirming the message also drops the press queued before it, never delivered.
+    assert await bot.get_updates(offset=wrote.update_id + 1, timeout=0) == []
+    press = telegram.press_button(CHAT, sent.message_id, "a")
+    [update] = await bot.get_updates(timeout=0, allowed_updates=["callback_query"])
+    assert update.callback_query is not None
+    assert update.callback_query.id == press.callback_query_id
+
+
+async def test_an_expired_query_cannot_be_answered() -> None:
+    with BotApiStandin(chats=[CHAT], callback_query_ttl=0) as telegram:
+        bot = make_bot(telegram.base_url)
+        try:
+            sent = await bot.send_message(CHAT, "Pick", reply_markup=keyboard([("A", "a")]))
+            press = telegram.press_button(CHAT, sent.message_id, "a")
+            with pytest.raises(TelegramBadRequest, match="query is too old"):
+                await bot.answer_callback_query(press.callback_query_id, text="late")
+        finally:
+            await bot.session.close()
+        assert telegram.callback_answers() == []
+        assert telegram.unanswered_presses() == [press]
+    assert telegram.internal_errors == []
+
+
+async def test_edit_message_reply_markup_sets_and_removes_keyboards(
+    telegram: BotApiStandin, bot: Bot
+) -> None:
+    telegram.set_flood_limits(False)  # more sends in one chat than its burst allows
+    sent = await bot.send_message(CHAT, "Done")
+    two_rows = keyboard([("Again", "again:1"), ("Upscale", "up:1")], [("Delete", "del:1")])
+    edited = await bot.edit_message_reply_markup(
+        chat_id=CHAT, message_id=sent.message_id, reply_markup=two_rows
+    )
+    assert isinstance(edited, Message)
+    assert buttons(edited.reply_markup) == [
+        ("Again", "again:1"),
+        ("Upscale", "up:1"),
+        ("Delete", "del:1"),
+    ]
+    assert edited.reply_markup is not None
+    assert [len(row) for row in edited.reply_markup.inline_keyboard] == [2, 1]
+    assert edited.edit_date is None  # a keyboard-only change is not shown as an edit
+    [record] = telegram.bot_visible_messages(CHAT)
+    assert record.buttons == [("Again", "again:1"), ("Upscale", "up:1"), ("Delete", "del:1")]
+    assert record.edits == []
+
+    with pytest.raises(TelegramBadRequest) as unchanged:
+        await bot.edit_message_reply_markup(
+            chat_id=CHAT, message_id=sent.message_id, reply_markup=two_rows
+        )
+    assert unchanged.value.message == f"Bad Request: {NOT_MODIFIED}"
+
+    removed = await bot.edit_message_reply_markup(chat_id=CHAT, message_id=sent.message_id)
+    assert isinstance(removed, Message)
+    assert removed.reply_markup is None
+    assert telegram.bot_visible_messages(CHAT)[0].buttons == []
+    # An empty inline keyboard is no keyboard: removing it again changes nothing.
+    with pytest.raises(TelegramBadRequest, match="message is not modified"):
+        await bot.edit_message_reply_markup(
+            chat_id=CHAT, message_id=sent.message_id, reply_markup=keyboard()
+        )
+
+    # editMessageText states the whole message: leaving the keyboard out removes it.
+    await bot.edit_message_reply_markup(
+        chat_id=CHAT, message_id=sent.message_id, reply_markup=keyboard([("Again", "again:1")])
+    )
+    text_edit = await bot.edit_message_text("Done!", chat_id=CHAT, message_id=sent.message_id)
+    assert isinstance(text_edit, Message)
+    assert text_edit.reply_markup is None
+    assert telegram.bot_visible_messages(CHAT)[0].buttons == []
+
+    await bot.delete_message(CHAT, sent.message_id)
+    for message_id in (sent.message_id, 999):
+        with pytest.raises(TelegramBadRequest, match="message to edit not found"):
+            await bot.edit_message_reply_markup(
+                chat_id=CHAT, message_id=message_id, reply_markup=two_rows
+            )
+    assert telegram.responses[("editMessageReplyMarkup", 200)] == 3
+
+
+async def test_inline_keyboards_are_checked_and_echoed_like_telegram(
+    telegram: BotApiStandin, bot: Bot
+) -> None:
+    telegram.set_flood_limits(False)  # more sends in one chat than its burst allows
+    longest = await bot.send_message(CHAT, "ok", reply_markup=keyboard([("max", "x" * 64)]))
+    assert longest.reply_markup is not None
+    for data in ("x" * 65, "é" * 33):  # 64 is a limit in bytes, not characters
+        with pytest.raises(TelegramBadRequest) as refused:
+            await bot.send_message(CHAT, "no", reply_markup=keyboard([("big", data)]))
+        assert refused.value.message == "Bad Request: BUTTON_DATA_INVALID"
+    for button in (
+        InlineKeyboardButton(text="plain"),
+        InlineKeyboardButton(text="empty", callback_data=""),
+    ):
+        with pytest.raises(TelegramBadRequest) as refused:
+            await bot.send_message(
+                CHAT, "no", reply_markup=InlineKeyboardMarkup(inline_keyboard=[[button]])
+            )
+        assert refused.value.message == (
+            "Bad Request: can't parse inline keyboard button:"
+            " Text buttons are unallowed in the inline keyboard"
+        )
+    # Two kinds on one button are not refused: Telegram keeps the first it checks (url).
+    both = InlineKeyboardButton(text="both", url="https://example.com/", callback_data="b")
+    mixed = await bot.send_message(
+        CHAT, "mixed", reply_markup=InlineKeyboardMarkup(inline_keyboard=[[both]])
+    )
+    assert mixed.reply_markup is not None
+    [[echoed]] = mixed.reply_markup.inline_keyboard
+    assert (echoed.url, echoed.callback_data) == ("https://example.com/", None)
+    with pytest.raises(ValueError, match="shows no button"):
+        telegram.press_button(CHAT, mixed.message_id, "b")
+
+    photo = await bot.send_photo(
+        CHAT, BufferedInputFile(png("x"), "x.png"), reply_markup=keyboard([("Again", "a:1")])
+    )
+    assert buttons(photo.reply_markup) == [("Again", "a:1")]
+    assert telegram.bot_visible_messages(CHAT)[-1].buttons == [("Again", "a:1")]
+    telegram.press_button(CHAT, photo.message_id, "a:1")
+    assert len(telegram.bot_visible_messages(CHAT)) == 3  # the refused sends left nothing
+
+
+async def test_send_photo_by_file_id_resends_the_stored_file(
+    telegram: BotApiStandin, bot: Bot
+) -> None:
+    telegram.set_flood_limits(False)  # more sends in one chat than its burst allows
+    image = png("a lighthouse", size=2000)
+    first = await bot.send_photo(CHAT, BufferedInputFile(image, "x.png"), caption="v1")
+    assert first.photo
+    again = await bot.send_photo(
+        CHAT, first.photo[-1].file_id, caption="again", reply_markup=keyboard([("Up", "up:1")])
+    )
+    assert again.photo
+    assert [p.file_unique_id for p in again.photo] == [p.file_unique_id for p in first.photo]
+    assert [(p.width, p.height) for p in again.photo] == [(p.width, p.height) for p in first.photo]
+    assert again.photo[-1].file_id != first.photo[-1].file_id  # each message has its own
+    from_thumbnail = await bot.send_photo(CHAT, first.photo[0].file_id)  # whole photo again
+    assert telegram.photos(CHAT) == [(image, "v1"), (image, "again"), (image, None)]
+    assert telegram.bot_visible_messages(CHAT)[1].photo_file_id == again.photo[-1].file_id
+    assert from_thumbnail.photo
+    await bot.send_photo(CHAT, from_thumbnail.photo[-1].file_id)  # a re-send's id works too
+
+    with pytest.raises(TelegramBadRequest) as unknown:
+        await bot.send_photo(CHAT, "AgACAgIAAxkDAAI-not-a-file")
+    assert unknown.value.message == "Bad Request: wrong file identifier/HTTP URL specified"
+    assert len(telegram.photos(CHAT)) == 4
+
+
+async def test_my_commands_round_trip_per_scope_and_language(
+    telegram: BotApiStandin, bot: Bot
+) -> None:
+    menu = [
+        BotCommand(command="start", description="Start"),
+        BotCommand(command="imagine_2", description="Draw a picture"),
+    ]
+    assert await bot.set_my_commands(menu) is True
+    assert pairs(await bot.get_my_commands()) == pairs(menu)
+    german = [BotCommand(command="start", description="Loslegen")]
+    private = BotCommandScopeAllPrivateChats()
+    assert await bot.set_my_commands(german, scope=private, language_code="de")
+    assert await bot.get_my_commands(language_code="de") == []  # no fallback between keys
+    assert pairs(await bot.get_my_commands(scope=private, language_code="de")) == pairs(german)
+    assert telegram.commands() == [("start", "Start"), ("imagine_2", "Draw a picture")]
+    assert telegram.commands("de", scope="all_private_chats") == [("start", "Loslegen")]
+
+    # Telegram trims both fields and drops one leading slash.
+    await bot.set_my_commands(
+        [BotCommand(command=" /help ", description=" Help ")],
+        scope=BotCommandScopeChat(chat_id=CHAT),
+    )
+    assert telegram.commands(scope={"type": "chat", "chat_id": CHAT}) == [("help", "Help")]
+
+    refusals = {
+        "BOT_COMMAND_INVALID": [BotCommand(command="Start", description="Capital")],
+        "command must be non-empty": [BotCommand(command="/", description="Empty")],
+        "command length must not exceed 32": [BotCommand(command="a" * 33, description="Long")],
+        "command description must be non-empty": [BotCommand(command="a", description=" ")],
+        "command description length must not exceed 256": [
+            BotCommand(command="a", description="d" * 257)
+        ],
+        "BOT_COMMANDS_TOO_MUCH": [
+            BotCommand(command=f"c{i}", description="many") for i in range(101)
+        ],
+    }
+    for description, commands in refusals.items():
+        with pytest.raises(TelegramBadRequest) as refused:
+            await bot.set_my_commands(commands)
+        assert refused.value.message == f"Bad Request: {description}"
+    with pytest.raises(TelegramBadRequest, match="invalid language code specified"):
+        await bot.set_my_commands(menu, language_code="deu")
+    with pytest.raises(TelegramBadRequest, match="chat not found"):
+        await bot.set_my_commands(menu, scope=BotCommandScopeChat(chat_id=777))
+    assert await bot.set_my_commands(
+        [BotCommand(command="a" * 32, description="d" * 256)], language_code="xx"
+    )
+    assert telegram.commands() == [("start", "Start"), ("imagine_2", "Draw a picture")]
+
+    assert await bot.delete_my_commands() is True
+    assert await bot.get_my_commands() == []
+    assert await bot.set_my_commands([], scope=private, language_code="de") is True
+    assert telegram.commands("de", scope="all_private_chats") == []
+    assert telegram.responses[("setMyCommands", 400)] == len(refusals) + 2
+
+
 # -- Bot API over raw HTTP: body encodings and exact error bodies ----------------------
 
 
@@ -274,6 +619,34 @@ async def test_bot_api_accepts_json_form_and_string_ints(
         401,
         {"ok": False, "error_code": 401, "description": "Unauthorized"},
     )
+
+
+async def test_malformed_reply_markup_gets_telegram_errors(
+    telegram: BotApiStandin, http: httpx.AsyncClient
+) -> None:
+    url = f"{telegram.base_url}/bot{DEFAULT_TOKEN}/sendMessage"
+    cases = {
+        "{not json": "Bad Request: can't parse reply keyboard markup JSON object",
+        '{"inline_keyboard": "x"}': 'Bad Request: field "inline_keyboard" must be of type Array',
+        '{"inline_keyboard": [[{"callback_data": "a"}]]}': (
+            "Bad Request: can't parse inline keyboard button: Can't find field \"text\""
+        ),
+    }
+    for markup, description in cases.items():
+        reply = await http.post(url, data={"chat_id": CHAT, "text": "t", "reply_markup": markup})
+        assert (reply.status_code, reply.json()["description"]) == (400, description)
+    # Rows without buttons are dropped; a reply keyboard is accepted but never echoed.
+    sparse = '{"inline_keyboard": [[], [{"text": "A", "callback_data": "a"}]]}'
+    reply = await http.post(url, data={"chat_id": CHAT, "text": "t", "reply_markup": sparse})
+    assert reply.json()["result"]["reply_markup"] == {
+        "inline_keyboard": [[{"text": "A", "callback_data": "a"}]]
+    }
+    reply_keyboard = '{"keyboard": [[{"text": "Yes"}]]}'
+    reply = await http.post(
+        url, data={"chat_id": CHAT, "text": "t", "reply_markup": reply_keyboard}
+    )
+    assert "reply_markup" not in reply.json()["result"]
+    assert telegram.bot_visible_messages(CHAT)[-1].buttons == []
 
 
 async def test_group_limit_is_per_minute(http: httpx.AsyncClient) -> None:

@@ -67,6 +67,8 @@ class Harness:
 async def gateway(
     source: Any, js: JetStreamContext, telegram: BotApiStandin, **overrides: Any
 ) -> AsyncIterator[Harness]:
+    # Out of the way unless a test sets it: no job here ever ends (no notifier runs).
+    overrides.setdefault("max_active_jobs_per_user", 1_000)
     config = Settings(
         telegram_bot_token=SecretStr(DEFAULT_TOKEN),
         telegram_api_url=telegram.base_url,

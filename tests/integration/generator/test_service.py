@@ -22,6 +22,7 @@ from easel.events import (
     PromptEnhanced,
 )
 from easel.images import ImageWriter
+from easel.jobs import Endings
 from easel.settings import ModelRegistry, load_registry
 from easel_devtools.standins import (
     DEFAULT_SDXL_KEY,
@@ -264,7 +265,10 @@ async def test_a_redelivered_job_whose_image_is_stored_is_not_rendered_again(
         seen = await Results.watch(nc)  # core NATS sees deduplicated publishes too
         async with Backend(spec, 0.05) as backend:
             jobs = JobHandler(
-                publish=bus.publisher(js, "test"), images=ImageWriter(store), backend=backend
+                publish=bus.publisher(js, "test"),
+                images=ImageWriter(store),
+                backend=backend,
+                endings=Endings(await js.key_value(bus.ENDINGS_BUCKET)),
             )
             first = await jobs.handle(event, bus.Delivery("prompt.enhanced.flux", 1, 1))
             again = await jobs.handle(event, bus.Delivery("prompt.enhanced.flux", 2, 1))

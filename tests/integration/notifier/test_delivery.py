@@ -179,7 +179,7 @@ async def test_expired_image_gets_a_retry_message(
         await bus.publish(js, generated("tg_5151_4", "a cat", status_id, image))
         assert await acks.next() == [b"+ACK"]
     status = next(m for m in telegram.messages(CHAT) if m.message_id == status_id)
-    assert status.text == texts.expired("FLUX")
+    assert status.text == texts.failure("FLUX", ErrorCode.EXPIRED)
     assert telegram.photos(CHAT) == []
 
 

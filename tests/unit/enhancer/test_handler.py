@@ -7,7 +7,8 @@ from nats.js.api import PubAck
 
 from easel import bus
 from easel.events import ErrorCode, Event, ImageFailed, PromptEnhanced, PromptEnhancing
-from easel_devtools.testing import REGISTRY, requested
+from easel.jobs import Ending
+from easel_devtools.testing import REGISTRY, MemoryEndings, requested
 from easel_enhancer.handler import Enhancer
 from easel_enhancer.llm import LlmUnavailable
 
@@ -35,8 +36,16 @@ class Llm:
         return self.answer
 
 
-def enhancer(published: Published, llm: Llm | None) -> Enhancer:
-    return Enhancer(publish=published, registry=REGISTRY, llm=llm, deadline_seconds=60)
+def enhancer(
+    published: Published, llm: Llm | None, endings: MemoryEndings | None = None
+) -> Enhancer:
+    return Enhancer(
+        publish=published,
+        registry=REGISTRY,
+        llm=llm,
+        endings=endings or MemoryEndings(),  # type: ignore[arg-type]
+        deadline_seconds=60,
+    )
 
 
 async def test_an_answer_is_cleaned_and_published_as_the_prompt() -> None:
@@ -120,3 +129,12 @@ async def test_giving_up_tells_the_user() -> None:
         ErrorCode.INTERNAL,
         "processing failed on all 10 deliveries",
     )
+
+
+async def test_a_cancelled_job_is_not_enhanced_and_not_queued() -> None:
+    published, llm = Published(), Llm("unused")
+    endings = MemoryEndings(tg_1_8=Ending.CANCELLED)
+    outcome = await enhancer(published, llm, endings).handle(requested("tg_1_8"), DELIVERY)
+    assert outcome == bus.ACK
+    assert published == []
+    assert llm.prompts == []

@@ -3,6 +3,7 @@ publishes, in what order, what it stores, and what it decides for the message.""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from datetime import UTC, datetime, timedelta
 
@@ -18,9 +19,10 @@ from easel.events import (
     StoredImage,
 )
 from easel.images import Found
+from easel.jobs import Ending
 from easel.settings import ModelSpec
 from easel_devtools.standins import png
-from easel_devtools.testing import enhanced, models
+from easel_devtools.testing import MemoryEndings, enhanced, models
 from easel_generator.backends import Expired, Failed, Generated
 from easel_generator.circuit_breaker import Breaker
 from easel_generator.handler import JobHandler, queued_seconds
@@ -82,8 +84,19 @@ class Backend:
         return self.result
 
 
-def handler(published: Published, images: Images, backend: Backend) -> JobHandler:
-    return JobHandler(publish=published, images=images, backend=backend, deadline_seconds=60)
+def handler(
+    published: Published,
+    images: Images,
+    backend: Backend,
+    endings: MemoryEndings | None = None,
+) -> JobHandler:
+    return JobHandler(
+        publish=published,
+        images=images,
+        backend=backend,  # type: ignore[arg-type]
+        endings=endings or MemoryEndings(),  # type: ignore[arg-type]
+        deadline_seconds=60,
+    )
 
 
 async def test_a_generated_image_is_stored_then_announced_after_its_start() -> None:
@@ -196,3 +209,47 @@ def test_queued_seconds_never_negative() -> None:
     now = datetime.now(UTC)
     assert queued_seconds(now - timedelta(seconds=3), now) == 3.0
     assert queued_seconds(now + timedelta(seconds=1), now) == 0.0
+
+
+class HangingBackend(Backend):
+    """A backend that works until it is abandoned, and says so."""
+
+    def __init__(self) -> None:
+        super().__init__(Generated(PNG, "image/png", 1))
+        self.working = asyncio.Event()
+        self.abandoned = False
+
+    async def generate(
+        self, prompt: str, until: float | None = None
+    ) -> Generated | Failed | Expired:
+        self.prompts.append(prompt)
+        self.working.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            self.abandoned = True
+            raise
+        raise AssertionError("unreachable: only a cancel ends this work")
+
+
+async def test_a_job_cancelled_while_waiting_never_reaches_the_backend() -> None:
+    published, images = Published(), Images()
+    backend = Backend(Generated(PNG, "image/png", 1))
+    endings = MemoryEndings(tg_2_1=Ending.CANCELLED)
+    jobs = handler(published, images, backend, endings)
+    assert await jobs.handle(enhanced("tg_2_1"), delivery()) == bus.ACK
+    assert backend.prompts == []
+    assert published == []
+
+
+async def test_a_job_cancelled_at_its_backend_is_abandoned_at_once() -> None:
+    published, images, backend = Published(), Images(), HangingBackend()
+    jobs = handler(published, images, backend)
+    running = asyncio.create_task(jobs.handle(enhanced("tg_2_2"), delivery()))
+    async with asyncio.timeout(5):
+        await backend.working.wait()
+        jobs.cancel("tg_2_2")
+        assert await running == bus.ACK
+    assert backend.abandoned
+    assert [type(e) for e in published] == [ImageStarted]  # no result, no image
+    assert images.stored == {}

@@ -11,6 +11,7 @@ from easel import bus
 from easel.events import Event, ImageGenerated
 from easel.images import ImageCorrupt
 from easel.settings import load_registry
+from easel_devtools.testing import MemoryEndings
 from easel_notifier.bot_calls import SendPhoto
 from easel_notifier.handler import ResultHandler
 from easel_notifier.scheduler import Settled, Settlement
@@ -109,7 +110,13 @@ def generated(n: int) -> ImageGenerated:
 
 def handler(images: Images, outbox: Outbox, bound: int) -> ResultHandler:
     return ResultHandler(
-        outbox, images, Ledger(), REGISTRY, publish=publish, images_in_memory=bound
+        outbox,
+        images,
+        Ledger(),
+        REGISTRY,
+        endings=MemoryEndings(),
+        publish=publish,
+        images_in_memory=bound,
     )  # type: ignore[arg-type]
 
 

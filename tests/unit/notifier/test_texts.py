@@ -80,4 +80,5 @@ def test_status_lines() -> None:
     assert texts.queued("FLUX", 3) == "⏳ In FLUX queue: position 3"
     assert texts.generating("FLUX") == "🖼️ Generating with FLUX…"
     assert texts.sending() == "📤 Sending…"
-    assert "expired" in texts.expired("FLUX")
+    assert "expired" in texts.failure("FLUX", ErrorCode.EXPIRED)
+    assert texts.cancelled("FLUX") == "✖ Cancelled: your FLUX image will not be made."

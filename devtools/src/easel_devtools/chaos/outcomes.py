@@ -33,7 +33,7 @@ class Vocabulary:
         for name in display_names:
             for code in ErrorCode:
                 self._finals[notifier_texts.failure(name, code)] = f"failed:{code.value}"
-            self._finals[notifier_texts.expired(name)] = "expired"
+            self._finals[notifier_texts.cancelled(name)] = "cancelled"
 
     def kind(self, text: str) -> str:
         if text.startswith(PROGRESS):

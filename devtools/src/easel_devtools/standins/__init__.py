@@ -4,7 +4,7 @@ Each is a real HTTP server in its own thread (`with FluxWorkerStandin() as flux:
 so the code under test uses its ordinary clients against `base_url` / `url`.
 """
 
-from easel_devtools.standins._botchats import ChatMessage, Update
+from easel_devtools.standins._botchats import CallbackAnswer, CallbackPress, ChatMessage, Update
 from easel_devtools.standins._server import StandinServer
 from easel_devtools.standins.botapi import DEFAULT_TOKEN, BotApiStandin
 from easel_devtools.standins.images import PNG_SIGNATURE, TINY_JPEG, ImageInfo, png, sniff
@@ -26,6 +26,8 @@ __all__ = [
     "TINY_JPEG",
     "Behaviour",
     "BotApiStandin",
+    "CallbackAnswer",
+    "CallbackPress",
     "ChatMessage",
     "FluxWorkerStandin",
     "ImageInfo",

@@ -40,6 +40,13 @@ class ChatMessage:
     reply_markup: Any = field(default=None, hash=False)
 
     @property
+    def buttons(self) -> list[tuple[str, str | None]]:
+        """(text, callback_data) per button of the inline keyboard shown now, row by row."""
+        return [
+            (b["text"], b.get("callback_data")) for row in _rows(self.reply_markup) for b in row
+        ]
+
+    @property
     def texts(self) -> list[str]:
         """Every text the message showed, in order: as sent, then after each edit."""
         if not self.edits:
@@ -65,6 +72,40 @@ class Update:
         return {"update_id": self.update_id, "message": self.message}
 
 
+@dataclass(frozen=True)
+class CallbackPress:
+    """A user's press of an inline button; `callback_query` is the JSON getUpdates delivers."""
+
+    update_id: int
+    callback_query_id: str
+    chat_id: int
+    message_id: int
+    user_id: int
+    data: str
+    callback_query: dict[str, Any] = field(hash=False, repr=False)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"update_id": self.update_id, "callback_query": self.callback_query}
+
+
+@dataclass(frozen=True)
+class CallbackAnswer:
+    """One accepted answerCallbackQuery."""
+
+    callback_query_id: str
+    text: str | None
+    show_alert: bool
+    url: str | None
+    cache_time: int
+    answered_at: float  # monotonic
+
+
+def _rows(markup: Any) -> list[list[dict[str, Any]]]:
+    """The rows of an inline keyboard; [] for no markup or another kind of markup."""
+    rows = markup.get("inline_keyboard") if isinstance(markup, dict) else None
+    return rows if isinstance(rows, list) else []
+
+
 @dataclass
 class Message:
     chat_id: int
@@ -83,9 +124,27 @@ class Message:
     edit_date: int | None = None
     deleted_at: float | None = None
     first_text: str | None = None
+    # Every callback_data any of its keyboards ever showed: what a client with a stale
+    # view of the message can still press.
+    shown_callback_data: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.first_text = self.text
+        self.set_markup(self.reply_markup)
+
+    @property
+    def inline_keyboard(self) -> dict[str, Any] | None:
+        """The inline keyboard the message shows; other markups are not part of a message."""
+        return self.reply_markup if _rows(self.reply_markup) else None
+
+    def callback_data(self) -> list[str]:
+        """callback_data of the buttons shown now."""
+        rows = _rows(self.reply_markup)
+        return [b["callback_data"] for row in rows for b in row if "callback_data" in b]
+
+    def set_markup(self, markup: Any) -> None:
+        self.reply_markup = markup
+        self.shown_callback_data.update(self.callback_data())
 
     def snapshot(self) -> ChatMessage:
         return ChatMessage(
@@ -119,10 +178,13 @@ class Message:
             "caption": self.caption,
         }
         out.update({key: value for key, value in optional.items() if value is not None})
-        # Only inline keyboards are echoed back on messages.
-        if isinstance(self.reply_markup, dict) and "inline_keyboard" in self.reply_markup:
-            out["reply_markup"] = self.reply_markup
+        if self.inline_keyboard is not None:  # only inline keyboards are echoed back
+            out["reply_markup"] = self.inline_keyboard
         return out
+
+    def inaccessible_json(self, chat: dict[str, Any]) -> dict[str, Any]:
+        """What Telegram shows of a message the bot can no longer access (date 0)."""
+        return {"message_id": self.message_id, "chat": chat, "date": 0}
 
 
 @dataclass

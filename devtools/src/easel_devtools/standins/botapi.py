@@ -1,9 +1,10 @@
 """`BotApiStandin`: api.telegram.org for one bot, with Telegram's limits and error wording.
 
 Serves `{base}/bot{token}/{method}` (aiogram: `TelegramAPIServer.from_base(base)`).
-Tests play the users (`send_user_message`) and read what the bot did (`messages`,
-`photos`, counters). Text is stored as users see it: HTML tags removed when
-`parse_mode=HTML`, which is also what the length limits count.
+Tests play the users (`send_user_message`, `press_button`) and read what the bot did
+(`messages`, `photos`, `callback_answers`, `commands`, counters). Text is stored as users
+see it: HTML tags removed when `parse_mode=HTML`, which is also what the length limits
+count. Inline keyboards are stored as Telegram echoes them back (see `reply_markup`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from typing import Any
 from aiohttp import web
 
 from easel_devtools.standins._botchats import (
+    CallbackAnswer,
+    CallbackPress,
     Chat,
     ChatMessage,
     Message,
@@ -26,7 +29,18 @@ from easel_devtools.standins._botchats import (
     command_entities,
     utf16_len,
 )
-from easel_devtools.standins._botparams import ApiError, Params, bad_request, read_params
+from easel_devtools.standins._botparams import (
+    ApiError,
+    Params,
+    ScopeKey,
+    bad_request,
+    bot_commands,
+    check_commands,
+    command_scope,
+    language_code,
+    read_params,
+    reply_markup,
+)
 from easel_devtools.standins._flood import Limit, SlidingWindows
 from easel_devtools.standins._server import StandinServer
 from easel_devtools.standins.images import sniff
@@ -39,7 +53,8 @@ UPLOAD_LIMIT = 50 * 1024 * 1024  # Telegram's multipart ceiling; aiohttp answers
 # Not rate limited at all; everything else counts against the bot-wide limit.
 UNLIMITED = frozenset({"getUpdates", "getMe", "deleteWebhook", "setWebhook"})
 # Telegram's "1 message per second per chat" covers sending and editing messages.
-PER_CHAT = frozenset({"sendMessage", "sendPhoto", "editMessageText"})
+PER_CHAT = frozenset({"sendMessage", "sendPhoto", "editMessageText", "editMessageReplyMarkup"})
+ANSWER_TEXT_LIMIT = 200
 CHAT_ACTIONS = frozenset(
     {
         "typing",
@@ -60,6 +75,8 @@ _NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly"
     " the same as a current content and reply markup of the message"
 )
+# Unknown, already answered and expired queries all get this (Telegram's QUERY_ID_INVALID).
+_QUERY_INVALID = "query is too old and response timeout expired or query ID is invalid"
 _CONFLICT_POLL = (
     "Conflict: terminated by other getUpdates request;"
     " make sure that only one bot instance is running"
@@ -74,6 +91,35 @@ _CONFLICT_WEBHOOK = (
 class _Reply:
     result: Any
     description: str
+
+
+def _chat_instance(chat_id: int) -> str:
+    """A stable signed 64-bit id per chat, as Telegram's chat_instance is."""
+    mixed = (chat_id * 0x9E3779B97F4A7C15) & 0xFFFF_FFFF_FFFF_FFFF
+    return str(mixed - (1 << 64) if mixed >= 1 << 63 else mixed)
+
+
+def _file_tag(message: Message) -> str:
+    return f"{message.chat_id & 0xFFFFFF:06x}{message.message_id:06d}"
+
+
+def _new_ladder(tag: str, size: int, width: int, height: int) -> list[dict[str, Any]]:
+    """Telegram re-encodes an upload to a ladder of sizes; the largest is the full picture."""
+    longest = max(width, height, 1)
+    sides = [side for side in (90, 320, 800, 1280) if side < longest] + [min(longest, 2560)]
+    ladder = []
+    for index, side in enumerate(sides):
+        scale = side / longest
+        is_full = index == len(sides) - 1
+        ladder.append(
+            {
+                "file_unique_id": f"AQAD{tag}{index}",
+                "width": max(1, round(width * scale)),
+                "height": max(1, round(height * scale)),
+                "file_size": size if is_full else max(1, size * side // longest),
+            }
+        )
+    return ladder
 
 
 def _visible(text: str | None, parse_mode: str | None) -> str | None:
@@ -95,7 +141,12 @@ class BotApiStandin(StandinServer):
         per_chat_burst: int = 3,
         per_group_per_minute: int = 20,
         bot_username: str = "easel_standin_bot",
+        callback_query_ttl: float | None = None,
     ) -> None:
+        """`callback_query_ttl`: seconds after a press when answering it fails as too old.
+
+        Telegram does not document its window, so by default queries never expire.
+        """
         super().__init__(port=port)
         self.token = token
         self.bot_id = int(token.split(":", 1)[0])
@@ -117,11 +168,18 @@ class BotApiStandin(StandinServer):
         self._allowed_updates: list[str] = []
         self._poll_seq = 0
         self._webhook_url = ""
-        self._files: dict[str, bytes] = {}
+        self._files: dict[str, bytes] = {}  # file_id -> the full picture
+        self._ladders: dict[str, list[dict[str, Any]]] = {}  # file_id -> its photo's sizes
         self._calls: Counter[str] = Counter()
         self._responses: Counter[tuple[str, int]] = Counter()
         self._retry_after_count = 0
         self._bad_requests: list[tuple[str, str]] = []
+        self._users: dict[int, dict[str, Any]] = {}  # the User object, as last seen
+        self.callback_query_ttl = callback_query_ttl
+        self._next_query_id = 1_453_464_367_405_736_001  # real ids are int64 as text
+        self._presses: dict[str, tuple[CallbackPress, float]] = {}  # id -> (press, monotonic)
+        self._answers: dict[str, CallbackAnswer] = {}  # id -> its one accepted answer
+        self._commands: dict[tuple[ScopeKey, str], list[dict[str, str]]] = {}
         self._methods: dict[str, Callable[[Params], Any]] = {
             "getMe": self._get_me,
             "setWebhook": self._set_webhook,
@@ -129,9 +187,14 @@ class BotApiStandin(StandinServer):
             "getWebhookInfo": self._get_webhook_info,
             "sendMessage": self._send_message,
             "editMessageText": self._edit_message_text,
+            "editMessageReplyMarkup": self._edit_message_reply_markup,
             "deleteMessage": self._delete_message,
             "sendPhoto": self._send_photo,
             "sendChatAction": self._send_chat_action,
+            "answerCallbackQuery": self._answer_callback_query,
+            "setMyCommands": self._set_my_commands,
+            "getMyCommands": self._get_my_commands,
+            "deleteMyCommands": self._delete_my_commands,
             "getUpdates": lambda _: None,  # async; see _handle
         }
         self._canonical = {name.lower(): name for name in self._methods}
@@ -163,6 +226,7 @@ class BotApiStandin(StandinServer):
         if language_code:
             user["language_code"] = language_code
         with self._lock:
+            self._users[uid] = user
             chat = self._ensure_chat(chat_id, user)
             message = chat.add(
                 sender=user, from_bot=False, text=text, entities=command_entities(text)
@@ -170,6 +234,71 @@ class BotApiStandin(StandinServer):
             update = self._queue(message.to_json(chat.to_json()))
             self._changed()
             return update
+
+    def press_button(
+        self,
+        chat_id: int,
+        message_id: int,
+        data: str,
+        *,
+        user_id: int | None = None,
+        first_name: str | None = None,
+        language_code: str | None = None,
+        stale: bool = False,
+    ) -> CallbackPress:
+        """A user presses the button with callback_data `data` on a bot message.
+
+        Refused (ValueError) unless the message shows that button now: users only ever see
+        the current keyboard. `stale=True` is a client still showing an older keyboard of the
+        message, or the message after it was deleted: Telegram delivers that press too, with
+        the message as it is now (an inaccessible one, date 0, once deleted). The user is as
+        last seen in `send_user_message` unless `first_name`/`language_code` say otherwise.
+        """
+        uid = chat_id if user_id is None else user_id
+        if uid <= 0:
+            raise ValueError("presses in groups need a positive user_id")
+        with self._lock:
+            chat = self._chats.get(chat_id)
+            message = chat.messages.get(message_id) if chat else None
+            if chat is None or message is None or not message.from_bot:
+                raise ValueError(f"no bot message {message_id} in chat {chat_id}")
+            if stale:
+                if data not in message.shown_callback_data:
+                    raise ValueError(
+                        f"message {message_id} never showed a button with callback_data {data!r}"
+                    )
+            elif message.deleted_at is not None:
+                raise ValueError(f"message {message_id} was deleted; pass stale=True")
+            elif data not in message.callback_data():
+                raise ValueError(
+                    f"message {message_id} shows no button with callback_data {data!r}"
+                    f" (it shows {message.callback_data()}); pass stale=True for an old view"
+                )
+            user = dict(self._users.get(uid) or {"id": uid, "is_bot": False})
+            user.setdefault("first_name", f"User{uid}")
+            if first_name:
+                user["first_name"] = first_name
+            if language_code:
+                user["language_code"] = language_code
+            query_id = str(self._next_query_id)
+            self._next_query_id += 1
+            shown = (
+                message.to_json(chat.to_json())
+                if message.deleted_at is None
+                else message.inaccessible_json(chat.to_json())
+            )
+            query = {
+                "id": query_id,
+                "from": user,
+                "message": shown,
+                "chat_instance": _chat_instance(chat_id),
+                "data": data,
+            }
+            update_id = self._push("callback_query", query)
+            press = CallbackPress(update_id, query_id, chat_id, message_id, uid, data, query)
+            self._presses[query_id] = (press, time.monotonic())
+            self._changed()
+            return press
 
     def add_chat(self, chat_id: int) -> None:
         """Make a chat known without a user message (the bot may write there)."""
@@ -196,6 +325,31 @@ class BotApiStandin(StandinServer):
     def photos(self, chat_id: int) -> list[tuple[bytes, str | None]]:
         """Every photo the bot sent to the chat, including ones deleted later."""
         return [(m.photo, m.caption) for m in self.messages(chat_id) if m.photo and m.from_bot]
+
+    def callback_answers(self, callback_query_id: str | None = None) -> list[CallbackAnswer]:
+        """Accepted answers in the order given (at most one per query), or the given query's."""
+        with self._lock:
+            return [
+                answer
+                for query_id, answer in self._answers.items()
+                if callback_query_id is None or query_id == callback_query_id
+            ]
+
+    def unanswered_presses(self) -> list[CallbackPress]:
+        """Presses the bot never answered (expired ones included): each leaves a spinner."""
+        with self._lock:
+            return [press for qid, (press, _) in self._presses.items() if qid not in self._answers]
+
+    def commands(
+        self, language_code: str | None = None, scope: str | dict[str, Any] = "default"
+    ) -> list[tuple[str, str]]:
+        """(command, description) as set for exactly this scope and language (no fallback)."""
+        key = command_scope(
+            Params({"scope": {"type": scope} if isinstance(scope, str) else scope}, {})
+        )
+        with self._lock:
+            stored = self._commands.get((key, language_code or ""), [])
+            return [(c["command"], c["description"]) for c in stored]
 
     def chat_actions(self, chat_id: int) -> list[tuple[float, str]]:
         with self._lock:
@@ -243,10 +397,11 @@ class BotApiStandin(StandinServer):
     def describe(self) -> str:
         with self._lock:
             chats = {cid: len(c.messages) for cid, c in self._chats.items()}
+            unanswered = len(self._presses) - len(self._answers)
             return (
                 f"calls={dict(self._calls)} pending_updates={len(self._updates)} "
-                f"messages_per_chat={chats} 429s={self._retry_after_count} "
-                f"bad_requests={self._bad_requests[-3:]}"
+                f"messages_per_chat={chats} unanswered_presses={unanswered} "
+                f"429s={self._retry_after_count} bad_requests={self._bad_requests[-3:]}"
             )
 
     # -- plumbing ------------------------------------------------------------------------
@@ -262,10 +417,14 @@ class BotApiStandin(StandinServer):
             self._chats[chat_id] = chat
         return chat
 
-    def _queue(self, message: dict[str, Any]) -> Update:
+    def _push(self, kind: str, payload: dict[str, Any]) -> int:
         update_id = self._next_update_id
         self._next_update_id += 1
-        self._updates.append({"update_id": update_id, "message": message})
+        self._updates.append({"update_id": update_id, kind: payload})
+        return update_id
+
+    def _queue(self, message: dict[str, Any]) -> Update:
+        update_id = self._push("message", message)
         return Update(
             update_id=update_id,
             chat_id=message["chat"]["id"],
@@ -424,10 +583,9 @@ class BotApiStandin(StandinServer):
         text = self._text(params, "text", TEXT_LIMIT, "message is too long")
         if not text or not text.strip():
             raise bad_request("message text is empty")
+        markup = reply_markup(params)
         self._admit("sendMessage", chat.id)
-        message = chat.add(
-            sender=self.bot_user, from_bot=True, text=text, reply_markup=params.obj("reply_markup")
-        )
+        message = chat.add(sender=self.bot_user, from_bot=True, text=text, reply_markup=markup)
         return message.to_json(chat.to_json())
 
     def _edit_message_text(self, params: Params) -> dict[str, Any]:
@@ -436,21 +594,90 @@ class BotApiStandin(StandinServer):
         text = self._text(params, "text", TEXT_LIMIT, "message is too long")
         if not text or not text.strip():
             raise bad_request("message text is empty")
+        markup = reply_markup(params)
+        message = self._editable(chat, message_id)
+        if message.text is None:
+            raise bad_request("there is no text in the message to edit")
+        # An edit states the whole message: leaving reply_markup out removes the keyboard.
+        if text == message.text and markup == message.inline_keyboard:
+            raise bad_request(_NOT_MODIFIED)
+        self._admit("editMessageText", chat.id)
+        message.text = text
+        message.set_markup(markup)
+        message.edits.append((time.monotonic(), text))
+        message.edit_date = int(time.time())
+        return message.to_json(chat.to_json())
+
+    def _editable(self, chat: Chat, message_id: int) -> Message:
         message = chat.live(message_id)
         if message is None:
             raise bad_request("message to edit not found")
         if not message.from_bot:
             raise bad_request("message can't be edited")
-        if message.text is None:
-            raise bad_request("there is no text in the message to edit")
-        markup = params.obj("reply_markup")
-        if text == message.text and markup == message.reply_markup:
+        return message
+
+    def _edit_message_reply_markup(self, params: Params) -> dict[str, Any]:
+        markup = reply_markup(params)  # the server parses the markup before the message
+        chat = self._chat(params)
+        message_id = params.integer("message_id", missing="message identifier is not specified")
+        message = self._editable(chat, message_id)
+        if markup == message.inline_keyboard:
             raise bad_request(_NOT_MODIFIED)
-        self._admit("editMessageText", chat.id)
-        message.text, message.reply_markup = text, markup
-        message.edits.append((time.monotonic(), text))
-        message.edit_date = int(time.time())
+        self._admit("editMessageReplyMarkup", chat.id)
+        # Not a visible edit: Telegram sets no edit_date for a keyboard-only change.
+        message.set_markup(markup)
         return message.to_json(chat.to_json())
+
+    def _answer_callback_query(self, params: Params) -> bool:
+        query_id = params.text("callback_query_id") or ""
+        text = params.text("text")
+        pressed = self._presses.get(query_id)
+        now = time.monotonic()
+        ttl = self.callback_query_ttl
+        expired = pressed is not None and ttl is not None and now - pressed[1] >= ttl
+        if pressed is None or query_id in self._answers or expired:
+            raise bad_request(_QUERY_INVALID)
+        if text is not None and len(text) > ANSWER_TEXT_LIMIT:
+            raise bad_request("MESSAGE_TOO_LONG")
+        self._admit("answerCallbackQuery", None)
+        cache_time = min(max(params.integer("cache_time", 0), 0), 30 * 24 * 3600)
+        self._answers[query_id] = CallbackAnswer(
+            callback_query_id=query_id,
+            text=text or None,
+            show_alert=params.flag("show_alert"),
+            url=params.text("url") or None,
+            cache_time=cache_time,
+            answered_at=now,
+        )
+        return True
+
+    def _command_key(self, params: Params) -> tuple[ScopeKey, str]:
+        scope = command_scope(params)
+        if len(scope) > 1 and scope[1] not in self._chats:
+            raise bad_request("chat not found")
+        return scope, language_code(params)
+
+    def _set_my_commands(self, params: Params) -> bool:
+        commands = bot_commands(params)
+        key = self._command_key(params)
+        checked = check_commands(commands)
+        self._admit("setMyCommands", None)
+        if checked:
+            self._commands[key] = checked
+        else:  # an empty list is the same as deleteMyCommands
+            self._commands.pop(key, None)
+        return True
+
+    def _get_my_commands(self, params: Params) -> list[dict[str, str]]:
+        key = self._command_key(params)
+        self._admit("getMyCommands", None)
+        return [dict(command) for command in self._commands.get(key, [])]
+
+    def _delete_my_commands(self, params: Params) -> bool:
+        key = self._command_key(params)
+        self._admit("deleteMyCommands", None)
+        self._commands.pop(key, None)
+        return True
 
     def _delete_message(self, params: Params) -> bool:
         chat = self._chat(params)
@@ -467,11 +694,30 @@ class BotApiStandin(StandinServer):
         photo = params.file("photo")
         if photo is None or photo == "":
             raise bad_request("there is no photo in the request")
-        if isinstance(photo, str):
-            if photo not in self._files:
+        resent = None
+        if isinstance(photo, str):  # a file_id this bot was given: the stored photo again
+            resent = self._ladders.get(photo)
+            if resent is None:
                 raise bad_request("wrong file identifier/HTTP URL specified")
             photo = self._files[photo]
         caption = self._text(params, "caption", CAPTION_LIMIT, "message caption is too long")
+        markup = reply_markup(params)
+        size = None if resent else self._check_upload(photo)
+        self._admit("sendPhoto", chat.id)
+        message = chat.add(
+            sender=self.bot_user,
+            from_bot=True,
+            caption=caption or None,
+            photo=photo,
+            reply_markup=markup,
+        )
+        ladder = resent or _new_ladder(_file_tag(message), len(photo), *(size or (1, 1)))
+        message.photo_sizes = self._photo_sizes(message, photo, ladder)
+        return message.to_json(chat.to_json())
+
+    @staticmethod
+    def _check_upload(photo: bytes) -> tuple[int, int]:
+        """Telegram decodes every upload; returns (width, height)."""
         if not photo:
             raise bad_request("file must be non-empty")
         if len(photo) > PHOTO_LIMIT:
@@ -482,39 +728,19 @@ class BotApiStandin(StandinServer):
         small, large = sorted((max(info.width, 1), max(info.height, 1)))
         if small + large > 10000 or large / small > 20:
             raise bad_request("PHOTO_INVALID_DIMENSIONS")
-        self._admit("sendPhoto", chat.id)
-        message = chat.add(
-            sender=self.bot_user,
-            from_bot=True,
-            caption=caption or None,
-            photo=photo,
-            reply_markup=params.obj("reply_markup"),
-        )
-        message.photo_sizes = self._photo_sizes(message, photo, info.width, info.height)
-        return message.to_json(chat.to_json())
+        return info.width, info.height
 
     def _photo_sizes(
-        self, message: Message, data: bytes, width: int, height: int
+        self, message: Message, data: bytes, ladder: list[dict[str, Any]]
     ) -> list[dict[str, Any]]:
-        """Telegram re-encodes to a ladder of sizes; the largest is the full picture."""
-        longest = max(width, height, 1)
-        ladder = [side for side in (90, 320, 800, 1280) if side < longest] + [min(longest, 2560)]
+        """The ladder as this message carries it: file_ids are new per message (they embed
+        a file reference); file_unique_id belongs to the file and survives every re-send."""
         sizes = []
-        for index, side in enumerate(ladder):
-            scale = side / longest
-            tag = f"{message.chat_id & 0xFFFFFF:06x}{message.message_id:06d}{index}"
-            file_id = f"AgACAgIAAxkDAAI{tag}"
+        for index, size in enumerate(ladder):
+            file_id = f"AgACAgIAAxkDAAI{_file_tag(message)}{index}"
             self._files[file_id] = data
-            is_full = index == len(ladder) - 1
-            sizes.append(
-                {
-                    "file_id": file_id,
-                    "file_unique_id": f"AQAD{tag}",
-                    "width": max(1, round(width * scale)),
-                    "height": max(1, round(height * scale)),
-                    "file_size": len(data) if is_full else max(1, len(data) * side // longest),
-                }
-            )
+            self._ladders[file_id] = ladder
+            sizes.append({"file_id": file_id, **size})
         return sizes
 
     def _send_chat_action(self, params: Params) -> bool:

@@ -15,6 +15,7 @@ from easel_devtools.testing.events import (
     requested,
     started,
 )
+from easel_devtools.testing.fakes import MemoryEndings
 from easel_devtools.testing.metrics import dead_letters, sample
 from easel_devtools.testing.service import serving
 from easel_devtools.testing.watch import Collector, Letters, Results, Seen, Settlements
@@ -24,6 +25,7 @@ __all__ = [
     "REGISTRY",
     "Collector",
     "Letters",
+    "MemoryEndings",
     "Results",
     "Seen",
     "Settlements",

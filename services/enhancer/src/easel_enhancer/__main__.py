@@ -10,6 +10,7 @@ import contextlib
 
 from easel import bus
 from easel.events import ImageRequested
+from easel.jobs import Endings
 from easel.runtime import Runtime, run, until_stopped
 from easel_enhancer.handler import Enhancer
 from easel_enhancer.llm import LlmClient
@@ -33,6 +34,7 @@ async def serve(rt: Runtime[Settings]) -> None:
             publish=bus.publisher(rt.js, "enhancer"),
             registry=rt.registry,
             llm=llm,
+            endings=Endings(await rt.js.key_value(bus.ENDINGS_BUCKET)),
             deadline_seconds=settings.job_deadline_seconds,
         )
         loop = bus.ConsumerLoop(

@@ -16,6 +16,7 @@ from easel.events import (
     PromptEnhanced,
     PromptEnhancing,
 )
+from easel.jobs import Ending, Endings
 from easel.settings import ModelRegistry
 from easel_enhancer import core, metrics
 from easel_enhancer.llm import LlmUnavailable
@@ -39,10 +40,12 @@ class Enhancer:
         publish: bus.Publish,
         registry: ModelRegistry,
         llm: Llm | None,
+        endings: Endings,
         deadline_seconds: float = 600.0,
     ):
         self._publish = publish
         self._registry = registry
+        self._endings = endings
         self._llm = llm
         self._deadline_seconds = deadline_seconds
 
@@ -58,6 +61,9 @@ class Enhancer:
             detail = f"not enhanced within {self._deadline_seconds:.0f} s of the request"
             await self._publish(ImageFailed.for_job(event, ErrorCode.TIMEOUT, detail))
             return bus.Term(bus.Reason.DEADLINE, detail)
+        if await self._endings.of(event.job_id) is Ending.CANCELLED:
+            log.info("enhancer.job_cancelled")  # no LLM call, and nothing to queue
+            return bus.ACK
         original = event.job.original_prompt
         async with bus.publishing(
             self._publish, PromptEnhancing.after(event, attempt=delivery.attempt)

@@ -13,9 +13,10 @@ import socket
 
 from easel import bus, jobs
 from easel.events import JobEvent
-from easel.jobs import JobStore, Projector
+from easel.jobs import Endings, JobStore, Projector
 from easel.runtime import Runtime, run, until_stopped
 from easel_gateway.settings import Settings
+from easel_gateway.stores.active_jobs import ActiveJobs
 from easel_gateway.stores.claims import JobClaims
 from easel_gateway.stores.rate_limits import RateLimiter
 from easel_gateway.telegram.bot import build_bot
@@ -64,12 +65,25 @@ async def build(rt: Runtime[Settings], stack: contextlib.AsyncExitStack) -> Upda
         limit=settings.rate_limit_requests,
         window=settings.rate_limit_window_seconds,
     )
+    endings = Endings(await rt.js.key_value(bus.ENDINGS_BUCKET))
+    active = ActiveJobs(
+        await rt.js.key_value(bus.ACTIVE_JOBS_BUCKET),
+        endings,
+        limit=settings.max_active_jobs_per_user,
+        # A job with no ending this long after its request lost its events: past its
+        # deadline it could only be failed, and the notifier would have claimed that.
+        stale_after=2 * settings.job_deadline_seconds,
+    )
     dispatcher, context = build_dispatcher(
         settings=settings,
         registry=rt.registry,
+        js=rt.js,
         publish=bus.publisher(rt.js, "gateway"),
         claims=claims,
         limiter=limiter,
+        active=active,
+        job_views=JobStore(await rt.js.key_value(bus.JOBS_BUCKET)),
+        endings=endings,
     )
     bot = build_bot(settings)
     stack.push_async_callback(bot.session.close)

@@ -11,6 +11,7 @@ REQUEST_OUTCOMES = (
     "rejected_prompt_too_long",
     "rejected_rate_limited",
     "rejected_duplicate",
+    "rejected_too_many_active",  # the user has MAX_ACTIVE_JOBS_PER_USER in progress already
     "failed_bus",  # NATS could not claim, rate-limit or publish: the user is told to retry
     "failed_telegram",  # the status message could not be sent, so nothing was queued
     "handed_over",  # this handler stalled and a redelivery took its claim over

@@ -25,6 +25,8 @@ class Settings(EaselSettings, TelegramSettings):
     # A claim still "pending" this long after its last step belongs to a replica that died
     # mid-request; the redelivered update takes it over. Far above a normal request (<1 s).
     claim_stale_seconds: float = Field(default=30, gt=0, le=3_600)
+    # A fair share: a user's requests in progress at once, across every replica.
+    max_active_jobs_per_user: int = Field(default=3, ge=1, le=1_000)
     # The job view's projector, hosted here: events folded at once.
     projector_concurrency: int = Field(default=8, ge=1, le=256)
 

@@ -9,9 +9,13 @@ from __future__ import annotations
 import contextlib
 import functools
 
+from nats.aio.msg import Msg
+from pydantic import ValidationError
+
 from easel import bus
-from easel.events import PromptEnhanced
+from easel.events import ImageCancelled, PromptEnhanced
 from easel.images import ImageWriter
+from easel.jobs import Endings
 from easel.runtime import Runtime, run, until_stopped
 from easel_generator.backends import Backend
 from easel_generator.circuit_breaker import Breaker
@@ -24,8 +28,21 @@ from easel_generator.unrouted import sweep_unrouted
 async def serve(rt: Runtime[Settings]) -> None:
     settings = rt.settings
     images = ImageWriter(await bus.images_store(rt.js, settings))
+    endings = Endings(await rt.js.key_value(bus.ENDINGS_BUCKET))
     decode = bus.decoder(PromptEnhanced).validate_json
     backends: dict[str, Backend] = {}
+    handlers: dict[str, JobHandler] = {}
+
+    async def on_cancel(msg: Msg) -> None:
+        # Core NATS sees every image.cancelled as it is stored: the job in hand is dropped.
+        # One missed (a reconnect) costs a wasted render at most: the notifier sends no
+        # photo for a cancelled job.
+        try:
+            cancelled = ImageCancelled.model_validate_json(msg.data)
+        except ValidationError:
+            return
+        if handler := handlers.get(cancelled.model):
+            handler.cancel(cancelled.job_id)
 
     async def backends_ready() -> str | None:
         missing = [m for m in rt.registry.names if m not in backends or backends[m].closed]
@@ -33,6 +50,8 @@ async def serve(rt: Runtime[Settings]) -> None:
 
     rt.ready_checks.append(backends_ready)
     async with contextlib.AsyncExitStack() as stack:
+        cancels = await rt.nc.subscribe("image.cancelled.*", cb=on_cancel)
+        stack.push_async_callback(cancels.unsubscribe)
         loops = []
         for spec in rt.registry.models:
             breaker = Breaker(
@@ -53,8 +72,10 @@ async def serve(rt: Runtime[Settings]) -> None:
                 publish=bus.publisher(rt.js, "generator"),
                 images=images,
                 backend=backend,
+                endings=endings,
                 deadline_seconds=settings.job_deadline_seconds,
             )
+            handlers[spec.name] = handler
             # max_ack_pending = capacity on each durable (set by provisioning) is what keeps
             # FIFO and capacity across replicas. One worker more than the capacity keeps a
             # pull request waiting at the server, which hands it the next job as soon as an

@@ -4,14 +4,17 @@ A job past its deadline (JOB_DEADLINE_SECONDS from job.requested_at) is not sent
 backend: it fails as `timeout` (`backend_unavailable` while the model's circuit is open)
 and is dead-lettered (reason `deadline`); so is a job that waited for an open circuit until
 its deadline. A redelivered job whose image an earlier delivery stored is announced again,
-not rendered twice.
+not rendered twice. A cancelled job never reaches the backend, or is abandoned there at
+once: its slot goes to the next job, and nothing of it is stored or announced.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections.abc import Awaitable
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import structlog
 
@@ -19,6 +22,7 @@ from easel import bus
 from easel.events import ErrorCode, ImageFailed, ImageGenerated, ImageStarted, PromptEnhanced
 from easel.events import StoredImage as Stored
 from easel.images import Found
+from easel.jobs import Ending, Endings
 from easel.settings import ModelSpec
 from easel_generator import metrics
 from easel_generator.backends import Expired, Failed, Generated
@@ -26,6 +30,7 @@ from easel_generator.circuit_breaker import Breaker
 from easel_generator.verdicts import Body, Failure
 
 log = structlog.get_logger("easel.generator")
+T = TypeVar("T")
 
 
 class Images(Protocol):
@@ -56,19 +61,39 @@ class JobHandler:
         publish: bus.Publish,
         images: Images,
         backend: Backend,
+        endings: Endings,
         deadline_seconds: float = 600.0,
     ) -> None:
         self._publish = publish
         self._images = images
         self._backend = backend
+        self._endings = endings
+        self._cancelled: dict[str, asyncio.Event] = {}  # the jobs in hand: set on a cancel
         self._model = backend.spec.name
         self._deadline_seconds = deadline_seconds
         # Series that exist from the start read 0, not "no data", on a fresh replica.
         metrics.IN_FLIGHT.labels(self._model)
         metrics.BACKEND_RETRIES.labels(self._model)
 
+    def cancel(self, job_id: str) -> None:
+        """The job was cancelled (image.cancelled): if it is in hand, drop it at once."""
+        if cancelled := self._cancelled.get(job_id):
+            cancelled.set()
+
     async def handle(self, event: PromptEnhanced, delivery: bus.Delivery) -> bus.Outcome:
         # (The consume loop has checked that the event's model is this queue's.)
+        # Watched before the ending is read: a cancel arriving in between is not missed.
+        cancelled = self._cancelled.setdefault(event.job_id, asyncio.Event())
+        try:
+            if await self._endings.of(event.job_id) is Ending.CANCELLED:
+                return self._dropped("before its backend call")
+            return await self._generate(event, delivery, cancelled)
+        finally:
+            self._cancelled.pop(event.job_id, None)
+
+    async def _generate(
+        self, event: PromptEnhanced, delivery: bus.Delivery, cancelled: asyncio.Event
+    ) -> bus.Outcome:
         started_at = datetime.now(UTC)
         queued = queued_seconds(event.occurred_at, started_at)
         # Only a redelivered job can find an image of its own stored already.
@@ -92,8 +117,10 @@ class JobHandler:
         async with bus.publishing(self._publish, started):
             began = time.perf_counter()
             with metrics.IN_FLIGHT.labels(self._model).track_inprogress():
-                result = await self._backend.generate(event.prompt, until)
+                result = await _unless(cancelled, self._backend.generate(event.prompt, until))
             elapsed = time.perf_counter() - began
+        if result is None or cancelled.is_set():
+            return self._dropped("at its backend")
         match result:
             case Generated():
                 metrics.GENERATION_DURATION.labels(self._model, "generated").observe(elapsed)
@@ -116,6 +143,11 @@ class JobHandler:
                 failure = Failure(ErrorCode.BACKEND_UNAVAILABLE, detail)
                 await self._fail(event, Failed(failure, attempts))
                 return bus.Term(bus.Reason.DEADLINE, detail)
+        return bus.ACK
+
+    def _dropped(self, where: str) -> bus.Outcome:
+        metrics.JOBS.labels(self._model, "cancelled", "").inc()
+        log.info("generator.job_cancelled", where=where)
         return bus.ACK
 
     async def give_up(self, event: PromptEnhanced, delivery: bus.Delivery) -> None:
@@ -153,3 +185,17 @@ class JobHandler:
 def queued_seconds(enqueued_at: datetime, started_at: datetime) -> float:
     """Clamped at 0: the enhancer's clock may run a little ahead of ours."""
     return max((started_at - enqueued_at).total_seconds(), 0.0)
+
+
+async def _unless(cancelled: asyncio.Event, work: Awaitable[T]) -> T | None:
+    """`work`'s result, or None once `cancelled` is set first (the work is then abandoned)."""
+    task = asyncio.ensure_future(work)
+    waiting = asyncio.ensure_future(cancelled.wait())
+    try:
+        await asyncio.wait([task, waiting], return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        waiting.cancel()
+        if not task.done():  # cancelled, or this handler itself is (shutdown)
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+    return task.result() if not task.cancelled() else None

@@ -10,6 +10,7 @@ import contextlib
 
 from easel import bus
 from easel.images import ImageReader
+from easel.jobs import Endings
 from easel.runtime import Runtime, background, run, until_stopped
 from easel.telegram import create_bot
 from easel_notifier.bot_calls import TelegramClient
@@ -55,6 +56,7 @@ async def serve(rt: Runtime[Settings]) -> None:
             images,
             ledger,
             rt.registry,
+            endings=Endings(await rt.js.key_value(bus.ENDINGS_BUCKET)),
             publish=bus.publisher(rt.js, "notifier"),
             images_in_memory=settings.notifier_images_in_memory,
         )

@@ -14,7 +14,7 @@ import structlog
 from aiogram import Bot
 from aiogram.types import InputFile
 
-from easel.telegram import Accepted, CallResult, classify
+from easel.telegram import Accepted, CallResult, cancel_keyboard, classify
 from easel_notifier import metrics
 
 
@@ -23,6 +23,7 @@ class EditText:
     chat_id: int
     message_id: int
     text: str
+    cancel_job: str | None = None  # the job whose "✖ Cancel" button the text carries
 
 
 @dataclass(frozen=True)
@@ -98,8 +99,12 @@ class TelegramClient:
     async def _call(self, request: Request) -> str | None:
         """Make the call; a photo's file_id (its largest size) is what it returns."""
         match request:
-            case EditText(chat_id=chat_id, message_id=message_id, text=text):
-                await self._bot.edit_message_text(text=text, chat_id=chat_id, message_id=message_id)
+            case EditText(chat_id=chat_id, message_id=message_id, text=text, cancel_job=job):
+                # Without reply_markup, an edit removes the message's buttons.
+                markup = cancel_keyboard(job) if job else None
+                await self._bot.edit_message_text(
+                    text=text, chat_id=chat_id, message_id=message_id, reply_markup=markup
+                )
             case SendPhoto(chat_id=chat_id, photo=photo, filename=filename, caption=caption):
                 file = _PhotoFile(photo, filename)
                 sent = await self._bot.send_photo(chat_id=chat_id, photo=file, caption=caption)

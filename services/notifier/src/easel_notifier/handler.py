@@ -29,6 +29,7 @@ from easel.events import (
     TelegramRequester,
 )
 from easel.images import ImageCorrupt, ImageReader
+from easel.jobs import Ending, Endings
 from easel.settings import ModelRegistry
 from easel_notifier import metrics, texts
 from easel_notifier.bot_calls import DeleteMessage, EditText, SendPhoto
@@ -61,11 +62,13 @@ class ResultHandler:
         ledger: Ledger,
         registry: ModelRegistry,
         *,
+        endings: Endings,
         publish: bus.Publish,
         images_in_memory: int = 8,
     ) -> None:
         self._outbox = outbox
         self._publish = publish
+        self._endings = endings
         self._images = images
         self._ledger = ledger
         self._registry = registry
@@ -79,26 +82,44 @@ class ResultHandler:
             # A CLI job: nobody to tell, and the CLI fetches the image itself. A delivery:
             # this notifier's own word that the job ended.
             return bus.ACK
+        try:
+            return await self._tell(event, requester, delivery)
+        except _BUS_ERRORS as error:
+            log.warning("notifier.bus_unavailable", error=repr(error))
+            return bus.Nak(bus.retry_delay(delivery.attempt))
+
+    async def _tell(
+        self,
+        event: ImageStarted | ImageGenerated | ImageFailed | ImageCancelled,
+        requester: TelegramRequester,
+        delivery: bus.Delivery,
+    ) -> bus.Outcome:
+        model = self._display(event.model)
         match event:
             case ImageStarted():
-                text = texts.generating(self._display(event.model))
+                text = texts.generating(model)
                 self._outbox.edit(
-                    requester.chat_id, requester.status_message_id, text, Stage.GENERATING
+                    requester.chat_id,
+                    requester.status_message_id,
+                    text,
+                    Stage.GENERATING,
+                    cancellable=True,
                 )
                 return bus.ACK
             case ImageFailed():
+                # Not when the job ended otherwise first: cancelled, or this notifier's own
+                # failure to deliver (it claimed the ending before sending the photo).
+                if await self._endings.claim(event.job_id, Ending.FAILED) is not Ending.FAILED:
+                    return bus.ACK
                 log.info("notifier.job_failed", error_code=event.error_code.value)
-                text = texts.failure(self._display(event.model), event.error_code)
+                text = texts.failure(model, event.error_code)
                 return await self._final_text(event, requester, text, "failed", delivery)
             case ImageCancelled():
-                text = texts.cancelled(self._display(event.model))
+                # Its front door claimed the ending before publishing it.
+                text = texts.cancelled(model)
                 return await self._final_text(event, requester, text, "cancelled", delivery)
             case ImageGenerated():
-                try:
-                    return await self._generated(event, requester, delivery)
-                except _BUS_ERRORS as error:
-                    log.warning("notifier.bus_unavailable", error=repr(error))
-                    return bus.Nak(bus.retry_delay(delivery.attempt))
+                return await self._generated(event, requester, delivery)
 
     async def _generated(
         self, event: ImageGenerated, requester: TelegramRequester, delivery: bus.Delivery
@@ -111,6 +132,13 @@ class ResultHandler:
             await self._publish(ImageDelivered.after(event, file_id=delivered.file_id))
             await self._finish(event, requester)
             return bus.ACK
+        ending = await self._endings.claim(event.job_id, Ending.DELIVERING)
+        if ending is not Ending.DELIVERING:
+            # Cancelled (or failed) first: that ending is what the user sees; no photo, ever.
+            log.info("notifier.photo_withheld", ending=ending.value)
+            metrics.DELIVERIES.labels(event.model, "withheld").inc()
+            await self._images.discard(event.image)
+            return bus.ACK
         self._outbox.edit(chat_id, status_id, texts.sending(), Stage.SENDING)
         corrupt: str | None = None
         try:
@@ -121,13 +149,11 @@ class ResultHandler:
         if corrupt is not None:
             log.error("notifier.image_corrupt", reason=corrupt)
             await self._images.discard(event.image)
-            text = texts.failure(model, ErrorCode.INVALID_IMAGE)
-            return await self._final_text(event, requester, text, "corrupt", delivery)
+            return await self._undelivered(event, ErrorCode.INVALID_IMAGE, corrupt, delivery)
         if settled is None:
             log.warning("notifier.image_expired", object_name=event.image.object_name)
-            return await self._final_text(
-                event, requester, texts.expired(model), "expired", delivery
-            )
+            detail = "the image expired before it could be sent"
+            return await self._undelivered(event, ErrorCode.EXPIRED, detail, delivery)
 
         if settled.outcome in (Settlement.GAVE_UP, Settlement.WITHDRAWN):
             log.warning("notifier.photo_not_sent", outcome=settled.outcome, reason=settled.reason)
@@ -141,6 +167,7 @@ class ResultHandler:
             await self._outbox.deliver(
                 EditText(chat_id, status_id, text), message_id=status_id, stage=Stage.FAILED
             )
+            await self._end_as_failed(event, ErrorCode.INVALID_IMAGE, "Telegram refused it")
             return bus.ACK
 
         # From here on the photo is out: whatever fails, ack, so it is not sent again.
@@ -176,6 +203,23 @@ class ResultHandler:
             return await self._outbox.deliver(
                 photo, message_id=requester.status_message_id, stage=Stage.DONE
             )
+
+    async def _undelivered(
+        self, event: ImageGenerated, code: ErrorCode, detail: str, delivery: bus.Delivery
+    ) -> bus.Outcome:
+        """The image could not reach the user: they hear why, and the job ends as failed."""
+        requester = event.job.requester
+        assert requester is not None, "only Telegram jobs get this far"
+        text = texts.failure(self._display(event.model), code)
+        outcome = await self._final_text(event, requester, text, code.value, delivery)
+        if outcome == bus.ACK:
+            await self._end_as_failed(event, code, detail)
+        return outcome
+
+    async def _end_as_failed(self, event: ImageGenerated, code: ErrorCode, detail: str) -> None:
+        # The ending was claimed (delivering) before the photo went: this notifier takes
+        # its own image.failed back in and leaves it be.
+        await self._publish(ImageFailed.for_job(event, code, detail[:500], attempts=0))
 
     async def _announce_delivery(self, event: ImageGenerated, file_id: str | None) -> None:
         try:

@@ -34,10 +34,18 @@ class Outbox:
         # Calls run in the outbox's own tasks: the job each status message belongs to
         # (job_id, model) is kept, so what its calls log can be found by job id.
         self._jobs: OrderedDict[tuple[int, int], dict[str, Any]] = OrderedDict()
+        self._cancellable: set[tuple[int, int]] = set()  # of those messages
 
-    def edit(self, chat_id: int, message_id: int, text: str, stage: Stage) -> None:
-        """Show `text` in a status message, eventually; newer texts replace older ones."""
+    def edit(
+        self, chat_id: int, message_id: int, text: str, stage: Stage, *, cancellable: bool = False
+    ) -> None:
+        """Show `text` in a status message, eventually; newer texts replace older ones.
+        A `cancellable` stage's text carries the job's "✖ Cancel" button; any other, none."""
         self._remember_job(chat_id, message_id)
+        if cancellable:
+            self._cancellable.add((chat_id, message_id))
+        else:
+            self._cancellable.discard((chat_id, message_id))
         if self._scheduler.edit(chat_id, message_id, text, stage):
             self._wake.set()
 
@@ -100,10 +108,11 @@ class Outbox:
 
     async def _execute(self, call: Call[Request]) -> None:
         request = call.payload
+        job = self._jobs.get(call.key, {}) if call.key else {}
         if request is None:
             assert call.message_id is not None
-            request = EditText(call.chat_id, call.message_id, call.text)
-        job = self._jobs.get(call.key, {}) if call.key else {}
+            cancel = job.get("job_id") if call.key in self._cancellable else None
+            request = EditText(call.chat_id, call.message_id, call.text, cancel_job=cancel)
         with structlog.contextvars.bound_contextvars(**job):
             result = await self._telegram.execute(request)
         settled = self._scheduler.complete(call, result)
@@ -119,7 +128,8 @@ class Outbox:
         self._jobs[chat_id, message_id] = {k: job[k] for k in ("job_id", "model") if k in job}
         self._jobs.move_to_end((chat_id, message_id))
         if len(self._jobs) > _REMEMBER_JOBS:
-            self._jobs.popitem(last=False)
+            forgotten, _ = self._jobs.popitem(last=False)
+            self._cancellable.discard(forgotten)
 
     def _report_pending(self) -> None:
         for priority in Priority:

@@ -142,5 +142,9 @@ class QueueWatch:
                 text = texts.queued(self._display, place)
                 with structlog.contextvars.bound_contextvars(job_id=job.job_id, model=self._model):
                     self._outbox.edit(
-                        job.requester.chat_id, job.requester.status_message_id, text, Stage.QUEUED
+                        job.requester.chat_id,
+                        job.requester.status_message_id,
+                        text,
+                        Stage.QUEUED,
+                        cancellable=True,
                     )

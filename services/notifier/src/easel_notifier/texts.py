@@ -24,13 +24,6 @@ def sending() -> str:
     return "📤 Sending…"
 
 
-def expired(model: str) -> str:
-    return (
-        f"⌛ Your {model} image was ready, but it expired before it could be sent. "
-        "Please send your request again."
-    )
-
-
 def cancelled(model: str) -> str:
     return f"✖ Cancelled: your {model} image will not be made."
 
@@ -93,6 +86,10 @@ _FAILURES: dict[ErrorCode, str] = {
     ),
     ErrorCode.UNKNOWN_MODEL: (
         "❓ The model {model} is not available. Please choose another model."
+    ),
+    ErrorCode.EXPIRED: (
+        "⌛ Your {model} image was ready, but it expired before it could be sent. "
+        "Please send your request again."
     ),
     ErrorCode.INTERNAL: (
         "⚠️ Something went wrong on our side while creating your image. "

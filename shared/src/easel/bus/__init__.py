@@ -17,9 +17,11 @@ from easel.bus._publish import (
     retry_unanswered,
 )
 from easel.bus._topology import (
+    ACTIVE_JOBS_BUCKET,
     ADVISORIES,
     DELIVERIES_BUCKET,
     DLQ,
+    ENDINGS_BUCKET,
     ENHANCER,
     ENHANCER_ACK_WAIT,
     GATEWAY_LEASE_BUCKET,
@@ -44,9 +46,11 @@ from easel.bus._topology import (
 
 __all__ = [
     "ACK",
+    "ACTIVE_JOBS_BUCKET",
     "ADVISORIES",
     "DELIVERIES_BUCKET",
     "DLQ",
+    "ENDINGS_BUCKET",
     "ENHANCER",
     "ENHANCER_ACK_WAIT",
     "GATEWAY_LEASE_BUCKET",

@@ -10,7 +10,9 @@ from nats.js.kv import KeyValue
 from nats.js.object_store import ObjectStore
 
 from easel.bus._topology import (
+    ACTIVE_JOBS_BUCKET,
     DELIVERIES_BUCKET,
+    ENDINGS_BUCKET,
     GATEWAY_LEASE_BUCKET,
     GATEWAY_LEASE_SECONDS,
     IMAGES_BUCKET,
@@ -51,6 +53,8 @@ async def provision(js: JetStreamContext, settings: EaselSettings, registry: Mod
         (JOB_CLAIMS_BUCKET, settings.stream_max_age_seconds),
         (DELIVERIES_BUCKET, settings.stream_max_age_seconds),
         (JOBS_BUCKET, settings.history_days * 86_400),
+        (ENDINGS_BUCKET, settings.stream_max_age_seconds),
+        (ACTIVE_JOBS_BUCKET, settings.stream_max_age_seconds),
         (GATEWAY_LEASE_BUCKET, GATEWAY_LEASE_SECONDS),
     ):
         await _kv(js, bucket, ttl, settings.stream_replicas)

@@ -41,6 +41,8 @@ RATE_LIMIT_BUCKET = "easel_rate_limits"
 JOB_CLAIMS_BUCKET = "easel_job_claims"
 DELIVERIES_BUCKET = "easel_deliveries"
 JOBS_BUCKET = "easel_jobs"  # the job view: written by the projector only
+ENDINGS_BUCKET = "easel_job_endings"  # each job's one ending: the first claim wins
+ACTIVE_JOBS_BUCKET = "easel_active_jobs"  # the gateway's fair share: each user's active jobs
 # The polling gateway's lease: a key that expires with the bucket's TTL unless renewed.
 GATEWAY_LEASE_BUCKET = "easel_gateway_lease"
 GATEWAY_LEASE_SECONDS = 15.0

@@ -69,6 +69,7 @@ class ErrorCode(StrEnum):
     BACKEND_UNAVAILABLE = "backend_unavailable"
     INVALID_IMAGE = "invalid_image"
     UNKNOWN_MODEL = "unknown_model"
+    EXPIRED = "expired"  # the image was gone (its TTL) before it could be delivered
     INTERNAL = "internal"
 
 

@@ -44,6 +44,7 @@ def owner_of(event: JobEvent) -> Owner:
         user=str(requester.user_id),
         chat_id=requester.chat_id,
         status_message_id=requester.status_message_id,
+        language_code=requester.language_code,
     )
 
 

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from easel.events import ErrorCode, JobId, ModelName
+from easel.events import ErrorCode, JobContext, JobId, ModelName, TelegramRequester
 
 
 class JobState(StrEnum):
@@ -42,6 +42,7 @@ class Owner(BaseModel):
     user: str = Field(description="the Telegram user id; '' for `easel submit`")
     chat_id: int | None = None
     status_message_id: int | None = None
+    language_code: str | None = None
 
     @property
     def key(self) -> str:
@@ -74,6 +75,23 @@ class JobRecord(BaseModel):
     events: tuple[int, ...] = Field(
         default=(), description="EASEL_HISTORY sequences of the job's events, ascending"
     )
+
+    def context(self) -> JobContext:
+        """The context the job's events carry, for an event about it from the view."""
+        owner = self.owner
+        requester = None
+        if owner.chat_id is not None and owner.status_message_id is not None:
+            requester = TelegramRequester(
+                chat_id=owner.chat_id,
+                user_id=int(owner.user),
+                status_message_id=owner.status_message_id,
+                language_code=owner.language_code,
+            )
+        return JobContext(
+            original_prompt=self.original_prompt,
+            requested_at=self.requested_at,
+            requester=requester,
+        )
 
     @property
     def state(self) -> JobState:

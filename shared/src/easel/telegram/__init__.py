@@ -2,6 +2,7 @@
 bot, one reading of its errors, one way to count its calls, one set of settings."""
 
 from easel.telegram._bot import create_bot
+from easel.telegram._buttons import Action, Press, cancel_keyboard, job_button, pressed
 from easel.telegram._callwindow import CallWindow
 from easel.telegram._errors import (
     Accepted,
@@ -16,13 +17,18 @@ from easel.telegram._settings import TelegramSettings
 
 __all__ = [
     "Accepted",
+    "Action",
     "CallResult",
     "CallWindow",
     "Gone",
+    "Press",
     "Rejected",
     "RetryAfter",
     "TelegramSettings",
     "Transient",
+    "cancel_keyboard",
     "classify",
     "create_bot",
+    "job_button",
+    "pressed",
 ]

@@ -4,6 +4,7 @@ Accepted forms (command and model names are case-insensitive, `@<bot>` may follo
 command word):
     /image=<model>=<prompt>     /image <model> <prompt>     /<model> <prompt>
     /image <prompt>  (the default model)      /start   /help   /models
+    /cancel   /status   /history   (the user's own jobs)
 Text that does not start with a command word is not for us (None). An unknown command
 word is returned as `UnknownCommand`, so the router can point the user at /help.
 """
@@ -17,6 +18,8 @@ from typing import Literal
 
 HelpTopic = Literal["start", "help", "models"]
 _HELP_TOPICS: dict[str, HelpTopic] = {"start": "start", "help": "help", "models": "models"}
+JobsTopic = Literal["cancel", "status", "history"]
+_JOBS_TOPICS: dict[str, JobsTopic] = {"cancel": "cancel", "status": "status", "history": "history"}
 
 # The command word ends at whitespace or at the `=` of the `/image=<model>=…` form.
 _COMMAND = re.compile(r"/(?P<name>[A-Za-z0-9_-]+)(?:@(?P<bot>[A-Za-z0-9_]+))?(?=[\s=]|\Z)")
@@ -26,6 +29,13 @@ _MODEL_IN_EQUALS_FORM = re.compile(r"=(?P<model>[^=\s]*)\s*=?(?P<prompt>.*)", re
 @dataclass(frozen=True)
 class HelpRequest:
     topic: HelpTopic
+
+
+@dataclass(frozen=True)
+class JobsRequest:
+    """About the user's own jobs: cancel the active ones, their status, the last ones."""
+
+    topic: JobsTopic
 
 
 @dataclass(frozen=True)
@@ -42,7 +52,7 @@ class UnknownCommand:
     addressed: bool  # carried an `@<our bot>` suffix, so it was surely meant for us
 
 
-Command = HelpRequest | ImageRequest | UnknownCommand
+Command = HelpRequest | JobsRequest | ImageRequest | UnknownCommand
 
 
 def parse(text: str, models: Collection[str], bot_username: str | None = None) -> Command | None:
@@ -61,6 +71,8 @@ def parse(text: str, models: Collection[str], bot_username: str | None = None) -
     rest = text[match.end() :]
     if topic := _HELP_TOPICS.get(name):
         return HelpRequest(topic)
+    if jobs_topic := _JOBS_TOPICS.get(name):
+        return JobsRequest(jobs_topic)
     if name == "image":
         return _image(rest, models)
     if name in models:

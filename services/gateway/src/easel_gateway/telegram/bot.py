@@ -17,7 +17,7 @@ from aiogram.client.session.middlewares.base import (
 from aiogram.exceptions import TelegramAPIError
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
-from aiogram.types import Message
+from aiogram.types import InlineKeyboardMarkup, Message
 
 from easel.telegram import CallWindow, RetryAfter, TelegramSettings, classify, create_bot
 from easel_gateway.metrics import TELEGRAM_RETRIES
@@ -36,10 +36,12 @@ def build_bot(settings: TelegramSettings) -> Bot:
     return create_bot(settings, timeout=_REQUEST_TIMEOUT, middlewares=[pacing])
 
 
-async def reply(message: Message, text: str) -> Message | None:
+async def reply(
+    message: Message, text: str, markup: InlineKeyboardMarkup | None = None
+) -> Message | None:
     """Answer `message` in its chat; None (and a log line) if Telegram refused."""
     try:
-        return await message.reply(text, allow_sending_without_reply=True)
+        return await message.reply(text, allow_sending_without_reply=True, reply_markup=markup)
     except TelegramAPIError as error:
         log.warning("telegram.reply_failed", error=str(error))
         return None

@@ -5,35 +5,48 @@ Independent of how updates arrive, so webhook mode can feed the same dispatcher.
 from __future__ import annotations
 
 from aiogram import Dispatcher
+from nats.js import JetStreamContext
 
 from easel import bus
+from easel.jobs import Endings, JobStore
 from easel.settings import ModelRegistry
 from easel_gateway.settings import Settings
+from easel_gateway.stores.active_jobs import ActiveJobs
 from easel_gateway.stores.claims import JobClaims
 from easel_gateway.stores.rate_limits import RateLimiter
 from easel_gateway.telegram.middlewares import MessageContext
 from easel_gateway.telegram.routers.help import help_router
 from easel_gateway.telegram.routers.image import image_router
+from easel_gateway.telegram.routers.jobs import jobs_router
 
 
 def build_dispatcher(
     *,
     settings: Settings,
     registry: ModelRegistry,
+    js: JetStreamContext,
     publish: bus.Publish,
     claims: JobClaims,
     limiter: RateLimiter,
+    active: ActiveJobs,
+    job_views: JobStore,
+    endings: Endings,
 ) -> tuple[Dispatcher, MessageContext]:
     # Keyword arguments become workflow data: handlers and filters ask for them by name.
     dispatcher = Dispatcher(
         disable_fsm=True,
         settings=settings,
         registry=registry,
+        js=js,
         publish=publish,
         claims=claims,
         limiter=limiter,
+        active=active,
+        job_views=job_views,
+        endings=endings,
     )
     context = MessageContext()
     dispatcher.message.outer_middleware(context)
-    dispatcher.include_routers(help_router(), image_router())
+    dispatcher.callback_query.outer_middleware(context)
+    dispatcher.include_routers(help_router(), jobs_router(), image_router())
     return dispatcher, context

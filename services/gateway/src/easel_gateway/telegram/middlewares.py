@@ -11,7 +11,7 @@ from typing import Any
 import structlog
 from aiogram import BaseMiddleware
 from aiogram.dispatcher.event.bases import UNHANDLED
-from aiogram.types import Message, TelegramObject, Update
+from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, Update
 
 from easel_gateway.metrics import UPDATE_SECONDS, UPDATES
 
@@ -33,7 +33,7 @@ def preview(text: str | None) -> str:
 
 
 class MessageContext(BaseMiddleware):
-    """Outer middleware on messages: runs before filters, for every message."""
+    """Outer middleware on messages and button presses: runs before filters, for each."""
 
     def __init__(self) -> None:
         self._in_flight: set[asyncio.Task[Any]] = set()
@@ -44,10 +44,19 @@ class MessageContext(BaseMiddleware):
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
-        if not isinstance(event, Message):
+        chat: Chat | None
+        if isinstance(event, Message):
+            chat, command = event.chat, preview(event.text)
+        elif isinstance(event, CallbackQuery):
+            # A press's data names an action and a job id: no prompt in it.
+            chat, command = (
+                getattr(event.message, "chat", None),
+                (event.data or "")[:_PREVIEW_CHARS],
+            )
+        else:
             return await handler(event, data)
         update = data.get("event_update")
-        chat_type = event.chat.type if event.chat.type in _CHAT_TYPES else "other"
+        chat_type = chat.type if chat is not None and chat.type in _CHAT_TYPES else "other"
         task = asyncio.current_task()
         assert task is not None  # aiogram runs each update in a task
         self._in_flight.add(task)
@@ -56,7 +65,7 @@ class MessageContext(BaseMiddleware):
         with structlog.contextvars.bound_contextvars(
             update_id=update.update_id if isinstance(update, Update) else None,
             chat_type=chat_type,
-            command=preview(event.text),
+            command=command,
         ):
             try:
                 result = await handler(event, data)

@@ -4,8 +4,10 @@ back can never break formatting."""
 from __future__ import annotations
 
 import math
+from datetime import datetime
 
 from easel.events import MAX_PROMPT_CHARS
+from easel.jobs import Ending, JobRecord, JobState
 from easel.settings import ModelRegistry
 from easel_gateway.core.validation import Reason, Rejected
 
@@ -13,6 +15,40 @@ STATUS_ENHANCING = "🎨 Enhancing prompt…"
 QUEUE_FAILED = "⚠️ Easel could not queue your request right now; please try again."
 
 _ECHO_LIMIT = 32  # user input quoted back in an error is cut to this many characters
+_PROMPT_PREVIEW = 40  # of a prompt in /history and /status
+
+# The bot's command list (setMyCommands): what Telegram's menu offers.
+COMMANDS = (
+    ("image", "Paint a picture: /image <prompt>"),
+    ("status", "Your requests in progress"),
+    ("cancel", "Cancel your requests in progress"),
+    ("history", "Your last images"),
+    ("models", "The models you can use"),
+    ("help", "How to use Easel"),
+)
+
+CANCELLED = "Cancelled."
+NOT_YOURS = "This is not your request."
+UNKNOWN_JOB = "This request is not known (any more)."
+PHOTO_GONE = "This image is no longer available."
+_ENDED = {
+    Ending.DELIVERING: "Too late: it is on its way.",
+    Ending.FAILED: "It already failed.",
+    Ending.CANCELLED: "Already cancelled.",
+    JobState.DELIVERED: "Already delivered.",
+    JobState.FAILED: "It already failed.",
+    JobState.CANCELLED: "Already cancelled.",
+}
+_STAGES = {
+    JobState.QUEUED: "enhancing the prompt",
+    JobState.ENHANCING: "enhancing the prompt",
+    JobState.WAITING: "in the queue",
+    JobState.GENERATING: "generating",
+    JobState.SENDING: "sending",
+    JobState.DELIVERED: "delivered",
+    JobState.FAILED: "failed",
+    JobState.CANCELLED: "cancelled",
+}
 
 
 def _usage(registry: ModelRegistry) -> str:
@@ -24,6 +60,9 @@ def _usage(registry: ModelRegistry) -> str:
             f"/image <prompt> — an image with {default_name}",
             f"/image={other}=<prompt> — pick the model, e.g. /image={other}=a lighthouse at dusk",
             f"/{other} <prompt> — the same, shorter",
+            "/status — your requests in progress",
+            "/cancel — cancel your requests in progress",
+            "/history — your last images, to get one again",
             "/models — the models you can use",
             "/help — this message",
         ]
@@ -87,4 +126,74 @@ def _limit_text(limit: int, window: float) -> str:
 
 
 def _echo(text: str) -> str:
-    return text if len(text) <= _ECHO_LIMIT else text[: _ECHO_LIMIT - 1] + "…"
+    return _echo_to(text, _ECHO_LIMIT)
+
+
+def ended(ending: Ending | JobState) -> str:
+    """The answer to a cancel that came after the job's ending."""
+    return _ENDED.get(ending, "It has already ended.")
+
+
+def too_many_active(limit: int) -> str:
+    return (
+        f"⏳ You have {_count(limit, 'request')} in progress, the most at once. "
+        "Wait for one to finish, or /cancel one."
+    )
+
+
+def cancelled_count(count: int) -> str:
+    if count == 0:
+        return "You have no requests in progress."
+    return f"✖ Cancelled {_count(count, 'request')}."
+
+
+def status(records: list[JobRecord], places: dict[str, int], registry: ModelRegistry) -> str:
+    if not records:
+        return "You have no requests in progress. Send /image <prompt> to start one."
+    lines = ["Your requests in progress:"]
+    for record in records:
+        stage = _STAGES[record.state]
+        if record.job_id in places:
+            stage = f"{stage}, position {places[record.job_id]}"
+        lines.append(f"• {_display(record.model, registry)} — {stage}: {_preview(record)}")
+    return "\n".join(lines)
+
+
+def history(records: list[JobRecord], registry: ModelRegistry, now: datetime) -> str:
+    if not records:
+        return "No images yet. Send /image <prompt> to start one."
+    lines = [f"Your last {_count(len(records), 'request')}:"]
+    for n, record in enumerate(records, start=1):
+        when = _ago((now - record.requested_at).total_seconds())
+        model = _display(record.model, registry)
+        lines.append(f"{n}. {model} · {_preview(record)} · {_STAGES[record.state]} · {when}")
+    return "\n".join(lines)
+
+
+def again_label(n: int) -> str:
+    return f"🖼️ {n} again"
+
+
+def _preview(record: JobRecord) -> str:
+    prompt = _echo_to(record.original_prompt, _PROMPT_PREVIEW)
+    return f"“{prompt}”"
+
+
+def _display(model: str, registry: ModelRegistry) -> str:
+    spec = registry.get(model)
+    return spec.display_name if spec else model
+
+
+def _ago(seconds: float) -> str:
+    for unit, size in (("d", 86_400), ("h", 3_600), ("min", 60)):
+        if seconds >= size:
+            return f"{int(seconds // size)} {unit} ago"
+    return "just now"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _echo_to(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -9,8 +9,9 @@ from typing import Protocol
 import structlog
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
-from aiogram.types import User
+from aiogram.types import BotCommand, User
 
+from easel_gateway.telegram import texts
 from easel_gateway.telegram.middlewares import MessageContext
 
 log = structlog.get_logger("easel.gateway")
@@ -32,12 +33,19 @@ class UpdateSource(Protocol):
 
 
 async def check_bot(bot: Bot) -> User:
-    """Fail fast on a revoked token or an unreachable API, before anything is served."""
+    """Fail fast on a revoked token or an unreachable API, before anything is served; then
+    give the bot its command list (Telegram's menu), the same from every replica."""
     try:
-        return await bot.me()
+        me = await bot.me()
     except TelegramAPIError as error:
         log.critical("gateway.telegram_unavailable", error=str(error))
         raise GatewayFailed(str(error)) from None
+    commands = [BotCommand(command=name, description=text) for name, text in texts.COMMANDS]
+    try:
+        await bot.set_my_commands(commands)
+    except TelegramAPIError as error:  # the commands still work; only the menu lacks them
+        log.warning("gateway.commands_not_set", error=str(error))
+    return me
 
 
 async def drain(context: MessageContext) -> None:

@@ -1,4 +1,5 @@
-"""Image commands: validate, claim the job, rate-limit, show the status, publish, settle."""
+"""Image commands: validate, claim the job, rate-limit, take a place in the user's fair
+share, show the status (with its "✖ Cancel"), publish, settle."""
 
 from __future__ import annotations
 
@@ -11,11 +12,14 @@ from aiogram import Bot, Router
 from aiogram.types import Message, User
 
 from easel import bus
+from easel.jobs import Ending, Endings
 from easel.settings import ModelRegistry
+from easel.telegram import cancel_keyboard
 from easel_gateway.core.commands import ImageRequest
 from easel_gateway.core.jobs import image_requested, job_id
 from easel_gateway.core.validation import Accepted, Rejected, validate
 from easel_gateway.metrics import REQUESTS
+from easel_gateway.stores.active_jobs import ActiveJobs
 from easel_gateway.stores.claims import ClaimLost, HeldClaim, JobClaims
 from easel_gateway.stores.rate_limits import RateLimiter
 from easel_gateway.telegram import texts
@@ -37,6 +41,8 @@ async def image_command(
     registry: ModelRegistry,
     claims: JobClaims,
     limiter: RateLimiter,
+    active: ActiveJobs,
+    endings: Endings,
     publish: bus.Publish,
     bot: Bot,
 ) -> None:
@@ -51,9 +57,10 @@ async def image_command(
         return
     job = job_id(message.chat.id, message.message_id)
     request = _Request(message, message.from_user, job, verdict, bot)
+    steps = _Steps(claims, limiter, active, endings, publish)
     with structlog.contextvars.bound_contextvars(job_id=job, model=verdict.model):
         try:
-            await _submit(request, claims, limiter, publish)
+            await _submit(request, steps)
         except ClaimLost:
             REQUESTS.labels("handed_over").inc()
             log.warning("gateway.claim_lost")
@@ -68,12 +75,21 @@ class _Request:
     bot: Bot
 
 
-async def _submit(
-    request: _Request, claims: JobClaims, limiter: RateLimiter, publish: bus.Publish
-) -> None:
-    """Claim → rate-limit → status message → publish → settle; the claim records each step
-    a takeover must not repeat (see `easel_gateway.core.claims`)."""
-    message = request.message
+@dataclass(frozen=True)
+class _Steps:
+    """The shared state a request goes through, in order."""
+
+    claims: JobClaims
+    limiter: RateLimiter
+    active: ActiveJobs
+    endings: Endings
+    publish: bus.Publish
+
+
+async def _submit(request: _Request, steps: _Steps) -> None:
+    """Claim → rate-limit → fair share → status message → publish → settle; the claim
+    records each step a takeover must not repeat (see `easel_gateway.core.claims`)."""
+    message, claims, limiter = request.message, steps.claims, steps.limiter
     try:
         held = await claims.claim(request.job)
         if held is None:
@@ -85,6 +101,11 @@ async def _submit(
         # slot could refuse a user who stayed within the limit. Had it died before taking
         # one, the request goes free: at most one per request a crash interrupted.
         decision = None if held.taken_over else await limiter.acquire(request.user.id)
+        # After the rate limit: a request it refuses takes no place. Admitting the same job
+        # again (a takeover) finds its place already taken.
+        admission = None
+        if decision is None or decision.allowed:
+            admission = await steps.active.admit(request.user.id, request.job)
     except nats.errors.Error as error:
         REQUESTS.labels("failed_bus").inc()
         log.error("gateway.bus_unavailable", error=repr(error))
@@ -98,24 +119,28 @@ async def _submit(
             message, texts.rate_limited(limiter.limit, limiter.window, decision.retry_after)
         )
         return
+    if admission is not None and not admission.allowed:
+        REQUESTS.labels("rejected_too_many_active").inc()
+        log.info("gateway.too_many_active", active=len(admission.active))
+        await _settle(claims, held)
+        await reply(message, texts.too_many_active(steps.active.limit))
+        return
     if held.status_message_id is None:
-        status = await reply(message, texts.STATUS_ENHANCING)
+        status = await reply(message, texts.STATUS_ENHANCING, cancel_keyboard(request.job))
         if status is None:  # nowhere to report progress, so the job is not queued
             REQUESTS.labels("failed_telegram").inc()
-            await _settle(claims, held)
+            await _not_queued(steps, held)
             return
         try:
             held = await claims.record_status(held, status.message_id)
         except nats.errors.Error as error:
             await _publish_failed(request, status.message_id, error)
-            await _settle(claims, held)
+            await _not_queued(steps, held)
             return
-    await _publish(request, held, claims, publish)
+    await _publish(request, held, steps)
 
 
-async def _publish(
-    request: _Request, held: HeldClaim, claims: JobClaims, publish: bus.Publish
-) -> None:
+async def _publish(request: _Request, held: HeldClaim, steps: _Steps) -> None:
     assert held.status_message_id is not None
     event = image_requested(
         job=request.job,
@@ -128,12 +153,12 @@ async def _publish(
         requested_at=datetime.now(UTC),
     )
     try:
-        await publish(event)
+        await steps.publish(event)
     except nats.errors.Error as error:
         await _publish_failed(request, held.status_message_id, error)
-        await _settle(claims, held)
+        await _not_queued(steps, held)
         return
-    await _settle(claims, held)
+    await _settle(steps.claims, held)
     REQUESTS.labels("accepted").inc()
     log.info("gateway.accepted", status_message_id=held.status_message_id)
 
@@ -142,6 +167,15 @@ async def _publish_failed(request: _Request, status_message_id: int, error: Exce
     REQUESTS.labels("failed_bus").inc()
     log.error("gateway.publish_failed", error=repr(error))
     await edit(request.bot, request.message.chat.id, status_message_id, texts.QUEUE_FAILED)
+
+
+async def _not_queued(steps: _Steps, held: HeldClaim) -> None:
+    """The job will not run: it ends (failed), which frees its place in the fair share."""
+    await _settle(steps.claims, held)
+    try:
+        await steps.endings.claim(held.job_id, Ending.FAILED)
+    except nats.errors.Error as error:  # the place frees itself once the job is stale
+        log.warning("gateway.ending_unrecorded", error=repr(error))
 
 
 async def _settle(claims: JobClaims, held: HeldClaim) -> None:

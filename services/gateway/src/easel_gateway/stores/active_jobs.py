@@ -1,0 +1,61 @@
+"""Each user's active jobs in KV `easel_active_jobs`, shared by every replica: the fair
+share. `core.fair_share` decides; this applies it with compare-and-set."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
+from nats.js.kv import KeyValue
+
+from easel import bus
+from easel.jobs import Endings
+from easel_gateway.core import fair_share
+from easel_gateway.core.jobs import rate_limit_key
+
+_CAS_ATTEMPTS = 50  # far above the concurrent requests one user can have in flight
+
+
+class ActiveJobs:
+    def __init__(
+        self,
+        kv: KeyValue,
+        endings: Endings,
+        *,
+        limit: int,
+        stale_after: float,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._kv = kv
+        self._endings = endings
+        self.limit = limit
+        self._stale_after = stale_after
+        self._clock = clock
+
+    @bus.retry_unanswered
+    async def admit(self, user_id: int, job_id: str) -> fair_share.Admission:
+        """Count `job_id` among the user's active jobs, unless they have `limit` already."""
+        key = rate_limit_key(user_id)
+        for _ in range(_CAS_ATTEMPTS):
+            try:
+                entry = await self._kv.get(key)
+            except KeyNotFoundError:
+                entry = None
+            stored = fair_share.decode(entry.value if entry else None)
+            ended = {job for job, _ in stored if await self._endings.of(job) is not None}
+            admission = fair_share.admit(
+                stored, ended, job_id, self._clock(), self.limit, self._stale_after
+            )
+            if admission.active == stored:
+                return admission
+            value = fair_share.encode(admission.active)
+            try:
+                if entry is None:
+                    await self._kv.create(key, value)
+                else:
+                    await self._kv.update(key, value, last=entry.revision)
+            except KeyWrongLastSequenceError:
+                continue  # another request of this user, just now: read again
+            return admission
+        raise AssertionError(f"{key}'s active jobs changed {_CAS_ATTEMPTS} times")

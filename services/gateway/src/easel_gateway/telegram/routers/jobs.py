@@ -1,0 +1,141 @@
+"""The user's own jobs: /status, /cancel, /history, and the buttons on their messages
+("✖ Cancel" on a status message, "send it again" under /history). All read the job view;
+only a job's owner may press its buttons, and every press is answered."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import nats.errors
+import structlog
+from aiogram import Bot, Router
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from nats.js import JetStreamContext
+
+from easel import bus, jobs
+from easel.jobs import Ending, Endings, JobRecord, JobStore, Owner
+from easel.settings import ModelRegistry
+from easel.telegram import Action, Press, job_button, pressed
+from easel_gateway.core.commands import JobsRequest
+from easel_gateway.telegram import texts
+from easel_gateway.telegram.bot import reply
+from easel_gateway.telegram.routers.parsed import Parsed
+
+log = structlog.get_logger("easel.gateway")
+
+HISTORY_SIZE = 10
+_ACTIVE_SCAN = 50  # of the owner's newest jobs, where the active ones are
+
+
+def jobs_router() -> Router:
+    router = Router(name="jobs")
+    router.message.register(jobs_command, Parsed(JobsRequest))
+    router.callback_query.register(button_pressed)
+    return router
+
+
+async def jobs_command(
+    message: Message,
+    command: JobsRequest,
+    job_views: JobStore,
+    endings: Endings,
+    publish: bus.Publish,
+    js: JetStreamContext,
+    registry: ModelRegistry,
+) -> None:
+    if message.from_user is None:
+        return
+    owner = Owner(channel="telegram", user=str(message.from_user.id)).key
+    try:
+        match command.topic:
+            case "status":
+                active = await _active(job_views, owner)
+                places = await _places(js, active)
+                await reply(message, texts.status(active, places, registry))
+            case "cancel":
+                active = await _active(job_views, owner)
+                endings_now = [
+                    await jobs.cancel(endings, publish, r.job_id, r.model, r.context())
+                    for r in active
+                ]
+                cancelled = sum(ending is Ending.CANCELLED for ending in endings_now)
+                await reply(message, texts.cancelled_count(cancelled))
+            case "history":
+                records = await job_views.of_owner(owner, HISTORY_SIZE)
+                now = datetime.now(UTC)
+                await reply(message, texts.history(records, registry, now), _again(records))
+    except nats.errors.Error as error:
+        log.error("gateway.jobs_unavailable", topic=command.topic, error=repr(error))
+        await reply(message, texts.QUEUE_FAILED)
+
+
+async def button_pressed(
+    query: CallbackQuery, job_views: JobStore, endings: Endings, publish: bus.Publish, bot: Bot
+) -> None:
+    """Every press gets its one answer, whatever it finds."""
+    press = pressed(query.data)
+    try:
+        record = await job_views.get(press.job_id) if press else None
+        answer = await _act(query, press, record, endings, publish, bot)
+    except (nats.errors.Error, TelegramAPIError) as error:
+        log.error("gateway.press_failed", error=repr(error))
+        answer = texts.QUEUE_FAILED
+    alert = answer in (texts.NOT_YOURS, texts.UNKNOWN_JOB)
+    try:
+        await query.answer(answer or None, show_alert=alert)
+    except TelegramAPIError as error:  # too old: Telegram gave up waiting for the answer
+        log.warning("gateway.press_answer_failed", error=str(error))
+
+
+async def _act(
+    query: CallbackQuery,
+    press: Press | None,
+    record: JobRecord | None,
+    endings: Endings,
+    publish: bus.Publish,
+    bot: Bot,
+) -> str:
+    """What a press does; the text of its answer ("" for none)."""
+    if press is None:
+        return ""  # not one of ours: answered, so the client stops its spinner
+    if record is None:
+        return texts.UNKNOWN_JOB
+    if record.owner.user != str(query.from_user.id):
+        return texts.NOT_YOURS
+    match press.action:
+        case Action.CANCEL:
+            if record.state.ended:
+                return texts.ended(record.state)
+            ending = await jobs.cancel(
+                endings, publish, record.job_id, record.model, record.context()
+            )
+            log.info("gateway.cancel_pressed", job_id=record.job_id, ending=ending.value)
+            return texts.CANCELLED if ending is Ending.CANCELLED else texts.ended(ending)
+        case Action.PHOTO:
+            if not record.file_id or query.message is None:
+                return texts.PHOTO_GONE
+            await bot.send_photo(query.message.chat.id, record.file_id)
+            return ""
+
+
+async def _active(job_views: JobStore, owner: str) -> list[JobRecord]:
+    return [r for r in await job_views.of_owner(owner, _ACTIVE_SCAN) if not r.state.ended]
+
+
+async def _places(js: JetStreamContext, records: list[JobRecord]) -> dict[str, int]:
+    """The queue positions of these jobs, read once per model they wait on."""
+    models = {r.model for r in records if r.state is jobs.JobState.WAITING}
+    found = await asyncio.gather(*(jobs.positions(js, model) for model in models))
+    return {job: place for places in found for job, place in places.items()}
+
+
+def _again(records: list[JobRecord]) -> InlineKeyboardMarkup | None:
+    """A "send it again" button per delivered job whose photo Telegram keeps."""
+    buttons = [
+        [job_button(Action.PHOTO, r.job_id, texts.again_label(n))]
+        for n, r in enumerate(records, start=1)
+        if r.file_id
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=buttons) if buttons else None
