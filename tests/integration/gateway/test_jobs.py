@@ -26,7 +26,7 @@ from easel.events import (
     PromptEnhanced,
     StoredImage,
 )
-from easel.jobs import JobRecord, JobState, JobStore
+from easel.jobs import JobRecord, JobState, JobStore, ServiceTimes
 from easel.telegram import create_bot
 from easel_devtools.standins import DEFAULT_TOKEN, BotApiStandin, ChatMessage, png
 from easel_devtools.testing import REGISTRY, Collector
@@ -172,10 +172,12 @@ async def test_cancel_command_cancels_every_active_job_and_says_how_many(
     )
 
 
-async def test_status_lists_active_jobs_with_their_place_in_the_queue(
+async def test_status_lists_active_jobs_with_their_place_and_estimate(
     gateway: Gateway, telegram: BotApiStandin, js: JetStreamContext
 ) -> None:
     async with gateway():
+        # FLUX's jobs took 8 s lately (what the generator records).
+        await ServiceTimes(await js.key_value(bus.SERVICE_TIMES_BUCKET)).record("flux", 8.0)
         first = job_of(await status_of(telegram, 801, 801, "/image=flux=a heron"))
         second = job_of(await status_of(telegram, 801, 801, "/image=flux=an owl"))
         # What the enhancer would do: both wait in FLUX's queue, in this order.
@@ -190,8 +192,8 @@ async def test_status_lists_active_jobs_with_their_place_in_the_queue(
     text = telegram.messages(801)[-1].text or ""
     assert text.splitlines() == [
         "Your requests in progress:",
-        "• FLUX — in the queue, position 2: “an owl”",
-        "• FLUX — in the queue, position 1: “a heron”",
+        "• FLUX — in the queue, position 2, about 20 s: “an owl”",
+        "• FLUX — in the queue, position 1, about 10 s: “a heron”",
     ]
 
 

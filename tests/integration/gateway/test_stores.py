@@ -1,5 +1,5 @@
-"""Job claims and rate windows live in NATS KV, so they hold across gateway replicas:
-here two limiters / claim stores on two separate NATS connections share one server."""
+"""Job claims, rate windows and fair shares live in NATS KV, so they hold across gateway
+replicas: here two of each, on two separate NATS connections, share one server."""
 
 from __future__ import annotations
 
@@ -15,8 +15,10 @@ from nats.js import JetStreamContext
 from nats.js.kv import KeyValue
 
 from easel import bus
+from easel.jobs import Ending, Endings
 from easel.natsserver import NatsServer
 from easel.settings import EaselSettings, load_registry
+from easel_gateway.stores.active_jobs import ActiveJobs
 from easel_gateway.stores.claims import ClaimLost, HeldClaim, JobClaims
 from easel_gateway.stores.rate_limits import RateLimiter
 
@@ -249,3 +251,38 @@ async def test_a_lost_answer_lets_the_request_through_charged_at_most_once(
     assert (await limiter.acquire(9)).allowed  # stored, answer lost: not failed, not repeated
     assert (await limiter.acquire(9)).allowed
     assert not (await limiter.acquire(9)).allowed  # two slots were taken, not three
+
+
+async def active_jobs(
+    js: JetStreamContext, other_js: JetStreamContext, clock: FakeClock, limit: int = 3
+) -> tuple[ActiveJobs, ActiveJobs]:
+    """Two replicas' fair shares, over one endings bucket."""
+    stores = []
+    for conn in (js, other_js):
+        endings = Endings(await conn.key_value(bus.ENDINGS_BUCKET))
+        kv = await conn.key_value(bus.ACTIVE_JOBS_BUCKET)
+        stores.append(ActiveJobs(kv, endings, limit=limit, stale_after=1_200, clock=clock))
+    return stores[0], stores[1]
+
+
+async def test_the_fair_share_holds_across_replicas_and_an_ending_frees_a_place(
+    js: JetStreamContext, other_js: JetStreamContext
+) -> None:
+    clock = FakeClock(1_000.0)
+    a, b = await active_jobs(js, other_js, clock)
+    # Ten requests of one user at once, half through each replica.
+    admissions = await asyncio.gather(
+        *(store.admit(42, f"tg_42_{n}") for n, store in enumerate((a, b) * 5))
+    )
+    admitted = [f"tg_42_{n}" for n, adm in enumerate(admissions) if adm.allowed]
+    assert len(admitted) == 3
+    assert (await a.admit(42, admitted[0])).allowed  # the same job again: its own place
+    assert not (await b.admit(42, "tg_42_new")).allowed
+    assert (await a.admit(43, "tg_43_1")).allowed  # another user has a share of their own
+    # One ends (any ending): its place is free, through either replica.
+    await Endings(await js.key_value(bus.ENDINGS_BUCKET)).claim(admitted[1], Ending.CANCELLED)
+    assert (await b.admit(42, "tg_42_new")).allowed
+    assert not (await a.admit(42, "tg_42_newer")).allowed
+    # A job that never got an ending stops counting once stale.
+    clock.now += 1_200
+    assert (await a.admit(42, "tg_42_newer")).allowed

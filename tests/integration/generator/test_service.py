@@ -22,7 +22,7 @@ from easel.events import (
     PromptEnhanced,
 )
 from easel.images import ImageWriter
-from easel.jobs import Endings
+from easel.jobs import Endings, ServiceTimes
 from easel.settings import ModelRegistry, load_registry
 from easel_devtools.standins import (
     DEFAULT_SDXL_KEY,
@@ -269,6 +269,7 @@ async def test_a_redelivered_job_whose_image_is_stored_is_not_rendered_again(
                 images=ImageWriter(store),
                 backend=backend,
                 endings=Endings(await js.key_value(bus.ENDINGS_BUCKET)),
+                service_times=ServiceTimes(await js.key_value(bus.SERVICE_TIMES_BUCKET)),
             )
             first = await jobs.handle(event, bus.Delivery("prompt.enhanced.flux", 1, 1))
             again = await jobs.handle(event, bus.Delivery("prompt.enhanced.flux", 2, 1))

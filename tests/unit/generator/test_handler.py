@@ -22,7 +22,7 @@ from easel.images import Found
 from easel.jobs import Ending
 from easel.settings import ModelSpec
 from easel_devtools.standins import png
-from easel_devtools.testing import MemoryEndings, enhanced, models
+from easel_devtools.testing import MemoryEndings, MemoryServiceTimes, enhanced, models
 from easel_generator.backends import Expired, Failed, Generated
 from easel_generator.circuit_breaker import Breaker
 from easel_generator.handler import JobHandler, queued_seconds
@@ -89,12 +89,14 @@ def handler(
     images: Images,
     backend: Backend,
     endings: MemoryEndings | None = None,
+    service_times: MemoryServiceTimes | None = None,
 ) -> JobHandler:
     return JobHandler(
         publish=published,
         images=images,
         backend=backend,  # type: ignore[arg-type]
         endings=endings or MemoryEndings(),  # type: ignore[arg-type]
+        service_times=service_times or MemoryServiceTimes(),  # type: ignore[arg-type]
         deadline_seconds=60,
     )
 
@@ -253,3 +255,15 @@ async def test_a_job_cancelled_at_its_backend_is_abandoned_at_once() -> None:
     assert backend.abandoned
     assert [type(e) for e in published] == [ImageStarted]  # no result, no image
     assert images.stored == {}
+
+
+async def test_a_first_attempt_render_feeds_the_estimates_and_a_retried_one_does_not() -> None:
+    times = MemoryServiceTimes()
+    jobs = handler(Published(), Images(), Backend(Generated(PNG, "image/png", 2)), None, times)
+    await jobs.handle(enhanced("tg_3_1"), delivery())
+    assert times.times == {}  # two attempts: the backend's time says little about the model
+    jobs = handler(Published(), Images(), Backend(Generated(PNG, "image/png", 1)), None, times)
+    await jobs.handle(enhanced("tg_3_2"), delivery())
+    async with asyncio.timeout(5):
+        await times.recorded.wait()
+    assert times.times["flux"].samples == 1

@@ -11,7 +11,7 @@ from easel import bus
 from easel.events import Event, ImageGenerated
 from easel.images import ImageCorrupt
 from easel.settings import load_registry
-from easel_devtools.testing import MemoryEndings
+from easel_devtools.testing import MemoryEndings, MemoryServiceTimes
 from easel_notifier.bot_calls import SendPhoto
 from easel_notifier.handler import ResultHandler
 from easel_notifier.scheduler import Settled, Settlement
@@ -115,6 +115,7 @@ def handler(images: Images, outbox: Outbox, bound: int) -> ResultHandler:
         Ledger(),
         REGISTRY,
         endings=MemoryEndings(),
+        service_times=MemoryServiceTimes(),
         publish=publish,
         images_in_memory=bound,
     )  # type: ignore[arg-type]

@@ -78,6 +78,8 @@ def test_moderated_mentions_the_safety_filter() -> None:
 
 def test_status_lines() -> None:
     assert texts.queued("FLUX", 3) == "⏳ In FLUX queue: position 3"
+    assert texts.queued("FLUX", 3, 38.0) == "⏳ In FLUX queue: position 3 · about 40 s"
+    assert texts.generating("FLUX", 130.0) == "🖼️ Generating with FLUX… about 2 min"
     assert texts.generating("FLUX") == "🖼️ Generating with FLUX…"
     assert texts.sending() == "📤 Sending…"
     assert "expired" in texts.failure("FLUX", ErrorCode.EXPIRED)

@@ -31,6 +31,7 @@ from easel_devtools.bench.report import (
 )
 from easel_devtools.bench.scenarios import (
     handoff,
+    jobview,
     memory,
     overhead,
     pace,
@@ -48,6 +49,7 @@ SCENARIOS: dict[str, Callable[[Plan], Coroutine[Any, Any, Outcome]]] = {
     "pace": pace.run,
     "scaleout": scaleout.run,
     "memory": memory.run,
+    "jobview": jobview.run,
 }
 
 

@@ -19,6 +19,8 @@ class Plan:
     pace_jobs: int
     scale_jobs_per_slot: int
     memory_images: int
+    jobview_seconds: float  # the steady 50 jobs/s the projection lag is measured under
+    rebuild_jobs: int  # jobs (6 events each) `easel jobs rebuild` folds
 
     @classmethod
     def make(
@@ -37,4 +39,6 @@ class Plan:
             pace_jobs=5 if quick else 10,
             scale_jobs_per_slot=25 if quick else 50,
             memory_images=30 if quick else 100,
+            jobview_seconds=10 if quick else 30,
+            rebuild_jobs=10_000 if quick else 100_000,
         )

@@ -15,7 +15,7 @@ from easel_devtools.testing.events import (
     requested,
     started,
 )
-from easel_devtools.testing.fakes import MemoryEndings
+from easel_devtools.testing.fakes import MemoryEndings, MemoryServiceTimes
 from easel_devtools.testing.metrics import dead_letters, sample
 from easel_devtools.testing.service import serving
 from easel_devtools.testing.watch import Collector, Letters, Results, Seen, Settlements
@@ -26,6 +26,7 @@ __all__ = [
     "Collector",
     "Letters",
     "MemoryEndings",
+    "MemoryServiceTimes",
     "Results",
     "Seen",
     "Settlements",

@@ -3,7 +3,9 @@ same answers as the real ones, without a server."""
 
 from __future__ import annotations
 
-from easel.jobs import Ending
+import asyncio
+
+from easel.jobs import Ending, ServiceTime, updated
 
 
 class MemoryEndings:
@@ -17,3 +19,18 @@ class MemoryEndings:
 
     async def of(self, job_id: str) -> Ending | None:
         return self.endings.get(job_id)
+
+
+class MemoryServiceTimes:
+    """`easel.jobs.ServiceTimes` in a dict."""
+
+    def __init__(self, **means: float) -> None:
+        self.times = {model: ServiceTime(mean, 10) for model, mean in means.items()}
+        self.recorded = asyncio.Event()  # set by each record: what a test awaits
+
+    async def of(self, model: str) -> ServiceTime | None:
+        return self.times.get(model)
+
+    async def record(self, model: str, seconds: float) -> None:
+        self.times[model] = updated(self.times.get(model), seconds)
+        self.recorded.set()

@@ -13,7 +13,7 @@ import socket
 
 from easel import bus, jobs
 from easel.events import JobEvent
-from easel.jobs import Endings, JobStore, Projector
+from easel.jobs import Endings, JobStore, Projector, ServiceTimes
 from easel.runtime import Runtime, run, until_stopped
 from easel_gateway.settings import Settings
 from easel_gateway.stores.active_jobs import ActiveJobs
@@ -84,6 +84,7 @@ async def build(rt: Runtime[Settings], stack: contextlib.AsyncExitStack) -> Upda
         active=active,
         job_views=JobStore(await rt.js.key_value(bus.JOBS_BUCKET)),
         endings=endings,
+        service_times=ServiceTimes(await rt.js.key_value(bus.SERVICE_TIMES_BUCKET)),
     )
     bot = build_bot(settings)
     stack.push_async_callback(bot.session.close)

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from easel import bus
 from easel.events import ImageCancelled, PromptEnhanced
 from easel.images import ImageWriter
-from easel.jobs import Endings
+from easel.jobs import Endings, ServiceTimes
 from easel.runtime import Runtime, run, until_stopped
 from easel_generator.backends import Backend
 from easel_generator.circuit_breaker import Breaker
@@ -29,6 +29,7 @@ async def serve(rt: Runtime[Settings]) -> None:
     settings = rt.settings
     images = ImageWriter(await bus.images_store(rt.js, settings))
     endings = Endings(await rt.js.key_value(bus.ENDINGS_BUCKET))
+    service_times = ServiceTimes(await rt.js.key_value(bus.SERVICE_TIMES_BUCKET))
     decode = bus.decoder(PromptEnhanced).validate_json
     backends: dict[str, Backend] = {}
     handlers: dict[str, JobHandler] = {}
@@ -73,6 +74,7 @@ async def serve(rt: Runtime[Settings]) -> None:
                 images=images,
                 backend=backend,
                 endings=endings,
+                service_times=service_times,
                 deadline_seconds=settings.job_deadline_seconds,
             )
             handlers[spec.name] = handler

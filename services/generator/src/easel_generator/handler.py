@@ -16,13 +16,14 @@ from collections.abc import Awaitable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol, TypeVar
 
+import nats.errors
 import structlog
 
 from easel import bus
 from easel.events import ErrorCode, ImageFailed, ImageGenerated, ImageStarted, PromptEnhanced
 from easel.events import StoredImage as Stored
 from easel.images import Found
-from easel.jobs import Ending, Endings
+from easel.jobs import Ending, Endings, ServiceTimes
 from easel.settings import ModelSpec
 from easel_generator import metrics
 from easel_generator.backends import Expired, Failed, Generated
@@ -62,12 +63,15 @@ class JobHandler:
         images: Images,
         backend: Backend,
         endings: Endings,
+        service_times: ServiceTimes,
         deadline_seconds: float = 600.0,
     ) -> None:
         self._publish = publish
         self._images = images
         self._backend = backend
         self._endings = endings
+        self._service_times = service_times
+        self._recording: set[asyncio.Task[None]] = set()
         self._cancelled: dict[str, asyncio.Event] = {}  # the jobs in hand: set on a cancel
         self._model = backend.spec.name
         self._deadline_seconds = deadline_seconds
@@ -128,6 +132,7 @@ class JobHandler:
                     event.job_id, result.data, result.content_type, elapsed
                 )
                 await self._announce(event, image, queued, elapsed)
+                self._record(result.attempts, elapsed)
                 metrics.JOBS.labels(self._model, "generated", "").inc()
                 log.info(
                     "generator.job_generated",
@@ -144,6 +149,21 @@ class JobHandler:
                 await self._fail(event, Failed(failure, attempts))
                 return bus.Term(bus.Reason.DEADLINE, detail)
         return bus.ACK
+
+    def _record(self, attempts: int, seconds: float) -> None:
+        """The estimates' sample: a first-attempt render only (retries say little about the
+        model); beside the next job, not before it."""
+        if attempts != 1:
+            return
+        task = asyncio.create_task(self._record_now(seconds))
+        self._recording.add(task)
+        task.add_done_callback(self._recording.discard)
+
+    async def _record_now(self, seconds: float) -> None:
+        try:
+            await self._service_times.record(self._model, seconds)
+        except nats.errors.Error as error:  # one sample fewer; the estimates go on
+            log.warning("generator.service_time_unrecorded", error=repr(error))
 
     def _dropped(self, where: str) -> bus.Outcome:
         metrics.JOBS.labels(self._model, "cancelled", "").inc()

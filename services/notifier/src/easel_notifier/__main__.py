@@ -10,7 +10,7 @@ import contextlib
 
 from easel import bus
 from easel.images import ImageReader
-from easel.jobs import Endings
+from easel.jobs import Endings, ServiceTimes
 from easel.runtime import Runtime, background, run, until_stopped
 from easel.telegram import create_bot
 from easel_notifier.bot_calls import TelegramClient
@@ -29,6 +29,7 @@ async def serve(rt: Runtime[Settings]) -> None:
         per_chat_interval=settings.telegram_per_chat_interval_seconds,
     )
     images = ImageReader(rt.js)
+    service_times = ServiceTimes(await rt.js.key_value(bus.SERVICE_TIMES_BUCKET))
     ledger = Ledger(await rt.js.key_value(bus.DELIVERIES_BUCKET))
     async with contextlib.AsyncExitStack() as stack:
         bot = create_bot(settings, timeout=settings.telegram_timeout_seconds)
@@ -46,8 +47,8 @@ async def serve(rt: Runtime[Settings]) -> None:
                 rt.nc,
                 rt.js,
                 outbox,
-                model=spec.name,
-                display_name=spec.display_name,
+                spec=spec,
+                service_times=service_times,
                 refresh_seconds=settings.queue_refresh_seconds,
             )
             await stack.enter_async_context(background(watch.run(), f"queue-watch-{spec.name}"))
@@ -57,6 +58,7 @@ async def serve(rt: Runtime[Settings]) -> None:
             ledger,
             rt.registry,
             endings=Endings(await rt.js.key_value(bus.ENDINGS_BUCKET)),
+            service_times=service_times,
             publish=bus.publisher(rt.js, "notifier"),
             images_in_memory=settings.notifier_images_in_memory,
         )

@@ -29,7 +29,7 @@ from easel.events import (
     TelegramRequester,
 )
 from easel.images import ImageCorrupt, ImageReader
-from easel.jobs import Ending, Endings
+from easel.jobs import Ending, Endings, ServiceTimes, left
 from easel.settings import ModelRegistry
 from easel_notifier import metrics, texts
 from easel_notifier.bot_calls import DeleteMessage, EditText, SendPhoto
@@ -63,12 +63,14 @@ class ResultHandler:
         registry: ModelRegistry,
         *,
         endings: Endings,
+        service_times: ServiceTimes,
         publish: bus.Publish,
         images_in_memory: int = 8,
     ) -> None:
         self._outbox = outbox
         self._publish = publish
         self._endings = endings
+        self._service_times = service_times
         self._images = images
         self._ledger = ledger
         self._registry = registry
@@ -97,7 +99,8 @@ class ResultHandler:
         model = self._display(event.model)
         match event:
             case ImageStarted():
-                text = texts.generating(model)
+                service = await self._service_times.of(event.model)
+                text = texts.generating(model, left(0.0, service) if service else None)
                 self._outbox.edit(
                     requester.chat_id,
                     requester.status_message_id,

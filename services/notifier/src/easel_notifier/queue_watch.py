@@ -28,6 +28,8 @@ from pydantic import ValidationError
 
 from easel import bus
 from easel.events import PromptEnhanced, TelegramRequester
+from easel.jobs import ServiceTimes, ready_in
+from easel.settings import ModelSpec
 from easel_notifier import texts
 from easel_notifier.outbox import Outbox
 from easel_notifier.positions import positions
@@ -53,17 +55,19 @@ class QueueWatch:
         js: JetStreamContext,
         outbox: Outbox,
         *,
-        model: str,
-        display_name: str,
+        spec: ModelSpec,
+        service_times: ServiceTimes,
         refresh_seconds: float,
     ) -> None:
         self._nc = nc
         self._js = js
         self._outbox = outbox
-        self._model = model
-        self._display = display_name
+        self._model = spec.name
+        self._display = spec.display_name
+        self._capacity = spec.capacity
+        self._service_times = service_times
         self._refresh = refresh_seconds
-        self._durable = bus.generator_consumer(model)
+        self._durable = bus.generator_consumer(spec.name)
         self._waiting: dict[int, Waiting] = {}
         self._dirty = asyncio.Event()
 
@@ -131,6 +135,7 @@ class QueueWatch:
     async def _recompute(self) -> None:
         try:
             info = await self._js.consumer_info(bus.PROMPTS, self._durable)
+            service = await self._service_times.of(self._model)
         except (nats.errors.Error, TimeoutError) as error:
             log.warning("notifier.queue_info_failed", model=self._model, error=repr(error))
             return
@@ -139,7 +144,8 @@ class QueueWatch:
             del self._waiting[seq]
         for job, place in positions(self._waiting, delivered):
             if job.requester is not None:
-                text = texts.queued(self._display, place)
+                eta = ready_in(place, self._capacity, service) if service else None
+                text = texts.queued(self._display, place, eta)
                 with structlog.contextvars.bound_contextvars(job_id=job.job_id, model=self._model):
                     self._outbox.edit(
                         job.requester.chat_id,

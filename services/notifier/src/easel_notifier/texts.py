@@ -7,17 +7,26 @@ URL, key or stack trace can leak through them.
 from __future__ import annotations
 
 from easel.events import ErrorCode
+from easel.jobs import rounded
 
 CAPTION_LIMIT = 1024  # Telegram counts UTF-16 code units, after entity parsing
 ELLIPSIS = "…"
 
 
-def queued(model: str, position: int) -> str:
-    return f"⏳ In {model} queue: position {position}"
+def queued(model: str, position: int, ready_in: float | None = None) -> str:
+    return f"⏳ In {model} queue: position {position}{_about(ready_in, ' · ')}"
 
 
-def generating(model: str) -> str:
-    return f"🖼️ Generating with {model}…"
+def generating(model: str, left: float | None = None) -> str:
+    return f"🖼️ Generating with {model}…{_about(left, ' ')}"
+
+
+def _about(seconds: float | None, before: str) -> str:
+    """An estimate, as people say it; nothing before the model has a history."""
+    if seconds is None:
+        return ""
+    value, unit = rounded(seconds)
+    return f"{before}about {value} {unit}"
 
 
 def sending() -> str:

@@ -19,6 +19,7 @@ from easel.bus._topology import (
     JOB_CLAIMS_BUCKET,
     JOBS_BUCKET,
     RATE_LIMIT_BUCKET,
+    SERVICE_TIMES_BUCKET,
     topology,
 )
 from easel.settings import EaselSettings, ModelRegistry
@@ -55,6 +56,7 @@ async def provision(js: JetStreamContext, settings: EaselSettings, registry: Mod
         (JOBS_BUCKET, settings.history_days * 86_400),
         (ENDINGS_BUCKET, settings.stream_max_age_seconds),
         (ACTIVE_JOBS_BUCKET, settings.stream_max_age_seconds),
+        (SERVICE_TIMES_BUCKET, None),
         (GATEWAY_LEASE_BUCKET, GATEWAY_LEASE_SECONDS),
     ):
         await _kv(js, bucket, ttl, settings.stream_replicas)

@@ -56,7 +56,12 @@ def main(argv: list[str] | None = None) -> None:
         case "up":
             raise SystemExit(_up.up(args.services.split(","), args.store))
         case "submit":
-            code = asyncio.run(_submit.submit(args.model, args.prompt, args.output, args.timeout))
+            try:
+                code = asyncio.run(
+                    _submit.submit(args.model, args.prompt, args.output, args.timeout)
+                )
+            except KeyboardInterrupt:  # its job was cancelled on the way out
+                code = 130
             raise SystemExit(code)
         case "provision":
             raise SystemExit(asyncio.run(_provision.provision_all()))

@@ -4,11 +4,20 @@
 `JobStore` keeps the records in KV `easel_jobs` for every replica to read; the `Projector`
 is the one writer, fed by EASEL_HISTORY; `rebuild` makes the view again from that log;
 `timeline` lists one job's events from it. `Endings` lets exactly one ending of a job win,
-`cancel` claims one and says so; `positions` reads where a model's waiting jobs stand.
+`cancel` claims one and says so; `positions` reads where a model's waiting jobs stand, and
+`ServiceTimes` what a model's jobs take, for the estimates.
 """
 
 from easel.jobs._cancel import cancel
 from easel.jobs._endings import Ending, Endings
+from easel.jobs._estimates import (
+    ServiceTime,
+    ServiceTimes,
+    left,
+    ready_in,
+    rounded,
+    updated,
+)
 from easel.jobs._fold import apply, merge, owner_of, record_of
 from easel.jobs._projector import Projector, decode_job_event
 from easel.jobs._queue import positions
@@ -27,15 +36,21 @@ __all__ = [
     "Projector",
     "Rebuilt",
     "Row",
+    "ServiceTime",
+    "ServiceTimes",
     "apply",
     "cancel",
     "decode_job_event",
+    "left",
     "merge",
     "owner_of",
     "positions",
+    "ready_in",
     "rebuild",
     "record_of",
     "render",
+    "rounded",
     "rows",
     "timeline",
+    "updated",
 ]

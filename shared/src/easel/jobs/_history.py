@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator, Iterable
+import asyncio
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-import nats.errors
+from nats.aio.msg import Msg
 from nats.js import JetStreamContext
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.api import ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
 from easel import bus
 
-_BATCH = 1_000
+_PENDING = 65_536  # messages the subscription may hold before the server waits
 
 
 @dataclass(frozen=True)
@@ -24,32 +24,39 @@ class Stored:
     headers: dict[str, str]
 
 
-async def every_event(js: JetStreamContext) -> AsyncIterator[Stored]:
-    """Every message in EASEL_HISTORY up to its last at the start, oldest first, through a
-    short-lived consumer that acks nothing."""
+async def read_all(js: JetStreamContext, each: Callable[[Stored], None]) -> int:
+    """Hand every message in EASEL_HISTORY, up to its last at the start, to `each`, oldest
+    first; returns how many. Pushed by the server to one callback (an ordered consumer):
+    a pull loop would spend a task per message on a log of millions."""
     last = (await js.stream_info(bus.HISTORY)).state.last_seq
     if not last:
-        return
-    config = ConsumerConfig(
-        name=f"history-read-{uuid.uuid4().hex}",
-        deliver_policy=DeliverPolicy.ALL,
-        ack_policy=AckPolicy.NONE,
-        mem_storage=True,
-        inactive_threshold=30.0,
+        return 0
+    done = asyncio.Event()
+    count = 0
+
+    async def on_message(msg: Msg) -> None:
+        nonlocal count
+        meta = msg.metadata
+        seq = meta.sequence.stream
+        if seq <= last:
+            each(Stored(seq, msg.subject, msg.data, msg.headers or {}))
+            count += 1
+        if seq >= last or meta.num_pending == 0:
+            done.set()
+
+    sub = await js.subscribe(
+        ">",
+        stream=bus.HISTORY,
+        ordered_consumer=True,
+        config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL, mem_storage=True),
+        cb=on_message,
+        pending_msgs_limit=_PENDING,
     )
-    sub = await js.pull_subscribe(">", stream=bus.HISTORY, config=config)
     try:
-        seq = 0
-        while seq < last:
-            try:
-                messages = await sub.fetch(_BATCH, timeout=5.0)
-            except nats.errors.TimeoutError:
-                break  # nothing more: the rest aged out meanwhile
-            for msg in messages:
-                seq = msg.metadata.sequence.stream
-                yield Stored(seq, msg.subject, msg.data, dict(msg.headers or {}))
+        await done.wait()
     finally:
         await sub.unsubscribe()
+    return count
 
 
 async def events_at(js: JetStreamContext, seqs: Iterable[int]) -> list[Stored]:

@@ -14,7 +14,7 @@ from nats.js import JetStreamContext
 
 from easel import bus
 from easel.jobs._fold import apply
-from easel.jobs._history import every_event
+from easel.jobs._history import Stored, read_all
 from easel.jobs._projector import decode_job_event
 from easel.jobs._record import JobRecord
 from easel.jobs._store import JobStore
@@ -36,15 +36,18 @@ async def rebuild(js: JetStreamContext) -> Rebuilt:
     await js.pause_consumer(bus.HISTORY, bus.PROJECTOR, until)
     try:
         records: dict[str, JobRecord] = {}
-        events = unreadable = 0
-        async for stored in every_event(js):
+        unreadable = 0
+
+        def fold(stored: Stored) -> None:
+            nonlocal unreadable
             try:
                 event = decode_job_event(stored.data)
             except ValueError:  # ValidationError included: not a job event this code knows
                 unreadable += 1
-                continue
+                return
             records[event.job_id] = apply(records.get(event.job_id), event, stored.seq)
-            events += 1
+
+        events = await read_all(js, fold) - unreadable
         kv = await js.key_value(bus.JOBS_BUCKET)
         await js.purge_stream(f"KV_{bus.JOBS_BUCKET}")
         jobs = await JobStore(kv).replace_all(records.values())

@@ -57,6 +57,11 @@ class ModelRegistry(BaseModel):
     def get(self, name: str) -> ModelSpec | None:
         return next((spec for spec in self.models if spec.name == name), None)
 
+    def capacity_of(self, name: str) -> int:
+        """Jobs the model's backend takes at once; 1 for a model not configured here."""
+        spec = self.get(name)
+        return spec.capacity if spec else 1
+
 
 def _resolve(name: str, raw: dict[str, object], env: dict[str, str]) -> ModelSpec | None:
     """A model whose URL is not configured is not offered; None says so."""

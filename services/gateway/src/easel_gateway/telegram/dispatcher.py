@@ -8,7 +8,7 @@ from aiogram import Dispatcher
 from nats.js import JetStreamContext
 
 from easel import bus
-from easel.jobs import Endings, JobStore
+from easel.jobs import Endings, JobStore, ServiceTimes
 from easel.settings import ModelRegistry
 from easel_gateway.settings import Settings
 from easel_gateway.stores.active_jobs import ActiveJobs
@@ -31,6 +31,7 @@ def build_dispatcher(
     active: ActiveJobs,
     job_views: JobStore,
     endings: Endings,
+    service_times: ServiceTimes,
 ) -> tuple[Dispatcher, MessageContext]:
     # Keyword arguments become workflow data: handlers and filters ask for them by name.
     dispatcher = Dispatcher(
@@ -44,6 +45,7 @@ def build_dispatcher(
         active=active,
         job_views=job_views,
         endings=endings,
+        service_times=service_times,
     )
     context = MessageContext()
     dispatcher.message.outer_middleware(context)

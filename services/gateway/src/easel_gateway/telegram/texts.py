@@ -7,7 +7,7 @@ import math
 from datetime import datetime
 
 from easel.events import MAX_PROMPT_CHARS
-from easel.jobs import Ending, JobRecord, JobState
+from easel.jobs import Ending, JobRecord, JobState, rounded
 from easel.settings import ModelRegistry
 from easel_gateway.core.validation import Reason, Rejected
 
@@ -147,7 +147,12 @@ def cancelled_count(count: int) -> str:
     return f"✖ Cancelled {_count(count, 'request')}."
 
 
-def status(records: list[JobRecord], places: dict[str, int], registry: ModelRegistry) -> str:
+def status(
+    records: list[JobRecord],
+    places: dict[str, int],
+    etas: dict[str, float],
+    registry: ModelRegistry,
+) -> str:
     if not records:
         return "You have no requests in progress. Send /image <prompt> to start one."
     lines = ["Your requests in progress:"]
@@ -155,6 +160,9 @@ def status(records: list[JobRecord], places: dict[str, int], registry: ModelRegi
         stage = _STAGES[record.state]
         if record.job_id in places:
             stage = f"{stage}, position {places[record.job_id]}"
+        if record.job_id in etas:
+            value, unit = rounded(etas[record.job_id])
+            stage = f"{stage}, about {value} {unit}"
         lines.append(f"• {_display(record.model, registry)} — {stage}: {_preview(record)}")
     return "\n".join(lines)
 

@@ -15,7 +15,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from nats.js import JetStreamContext
 
 from easel import bus, jobs
-from easel.jobs import Ending, Endings, JobRecord, JobStore, Owner
+from easel.jobs import Ending, Endings, JobRecord, JobStore, Owner, ServiceTimes
 from easel.settings import ModelRegistry
 from easel.telegram import Action, Press, job_button, pressed
 from easel_gateway.core.commands import JobsRequest
@@ -44,6 +44,7 @@ async def jobs_command(
     publish: bus.Publish,
     js: JetStreamContext,
     registry: ModelRegistry,
+    service_times: ServiceTimes,
 ) -> None:
     if message.from_user is None:
         return
@@ -53,7 +54,8 @@ async def jobs_command(
             case "status":
                 active = await _active(job_views, owner)
                 places = await _places(js, active)
-                await reply(message, texts.status(active, places, registry))
+                etas = await _estimates(active, places, registry, service_times)
+                await reply(message, texts.status(active, places, etas, registry))
             case "cancel":
                 active = await _active(job_views, owner)
                 endings_now = [
@@ -129,6 +131,26 @@ async def _places(js: JetStreamContext, records: list[JobRecord]) -> dict[str, i
     models = {r.model for r in records if r.state is jobs.JobState.WAITING}
     found = await asyncio.gather(*(jobs.positions(js, model) for model in models))
     return {job: place for places in found for job, place in places.items()}
+
+
+async def _estimates(
+    records: list[JobRecord],
+    places: dict[str, int],
+    registry: ModelRegistry,
+    service_times: ServiceTimes,
+) -> dict[str, float]:
+    """Seconds until each job's image, where its model has a history to tell."""
+    now = datetime.now(UTC)
+    etas: dict[str, float] = {}
+    for record in records:
+        service, spec = await service_times.of(record.model), registry.get(record.model)
+        if service is None or spec is None:
+            continue
+        if record.job_id in places:
+            etas[record.job_id] = jobs.ready_in(places[record.job_id], spec.capacity, service)
+        elif since := record.stages.get(jobs.JobState.GENERATING):
+            etas[record.job_id] = jobs.left((now - since).total_seconds(), service)
+    return etas
 
 
 def _again(records: list[JobRecord]) -> InlineKeyboardMarkup | None:
