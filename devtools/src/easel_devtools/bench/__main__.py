@@ -30,6 +30,7 @@ from easel_devtools.bench.report import (
     write_json,
 )
 from easel_devtools.bench.scenarios import (
+    cancel,
     handoff,
     jobview,
     memory,
@@ -50,6 +51,7 @@ SCENARIOS: dict[str, Callable[[Plan], Coroutine[Any, Any, Outcome]]] = {
     "scaleout": scaleout.run,
     "memory": memory.run,
     "jobview": jobview.run,
+    "cancel": cancel.run,
 }
 
 

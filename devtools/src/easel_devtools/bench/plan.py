@@ -21,6 +21,7 @@ class Plan:
     memory_images: int
     jobview_seconds: float  # the steady 50 jobs/s the projection lag is measured under
     rebuild_jobs: int  # jobs (6 events each) `easel jobs rebuild` folds
+    cancel_trials: int  # presses of "✖ Cancel" on a job at its backend
 
     @classmethod
     def make(
@@ -41,4 +42,5 @@ class Plan:
             memory_images=30 if quick else 100,
             jobview_seconds=10 if quick else 30,
             rebuild_jobs=10_000 if quick else 100_000,
+            cancel_trials=10 if quick else 30,
         )
