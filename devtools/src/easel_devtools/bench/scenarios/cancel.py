@@ -106,7 +106,9 @@ def _worker_has(rig: Rig, words: str) -> bool:
 
 
 async def _until(condition: Any, timeout: float = 30.0) -> None:  # noqa: ASYNC109
-    """The worker lives in another process: its state is asked for, a few times a second."""
+    """The worker lives in another process, which sends no notice: it is asked, often."""
     async with asyncio.timeout(timeout):
-        while not condition():
+        while True:
+            if condition():
+                return
             await asyncio.sleep(0.005)
