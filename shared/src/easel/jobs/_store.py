@@ -76,8 +76,11 @@ class JobStore:
                 return record  # seen before: a redelivery
             try:
                 if entry is None:
-                    await self._kv.create(key, _encode(record))
-                    await self._kv.put(owner_key(record), b"")
+                    # The index key at once: writing it again (a lost race) is harmless.
+                    await asyncio.gather(
+                        self._kv.create(key, _encode(record)),
+                        self._kv.put(owner_key(record), b""),
+                    )
                 else:
                     await self._kv.update(key, _encode(record), last=entry.revision)
             except KeyWrongLastSequenceError:
