@@ -31,6 +31,7 @@ from easel_devtools.bench.report import (
 )
 from easel_devtools.bench.scenarios import (
     cancel,
+    estimates,
     handoff,
     jobview,
     memory,
@@ -52,6 +53,7 @@ SCENARIOS: dict[str, Callable[[Plan], Coroutine[Any, Any, Outcome]]] = {
     "memory": memory.run,
     "jobview": jobview.run,
     "cancel": cancel.run,
+    "estimates": estimates.run,
 }
 
 

@@ -22,6 +22,7 @@ class Plan:
     jobview_seconds: float  # the steady 50 jobs/s the projection lag is measured under
     rebuild_jobs: int  # jobs (6 events each) `easel jobs rebuild` folds
     cancel_trials: int  # presses of "✖ Cancel" on a job at its backend
+    estimate_seconds: float  # of steady arrivals whose estimates are checked
 
     @classmethod
     def make(
@@ -43,4 +44,5 @@ class Plan:
             jobview_seconds=10 if quick else 30,
             rebuild_jobs=10_000 if quick else 100_000,
             cancel_trials=10 if quick else 30,
+            estimate_seconds=90 if quick else 400,
         )

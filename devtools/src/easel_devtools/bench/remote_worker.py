@@ -48,10 +48,16 @@ class RemoteWorker:
     path = "/generate"
 
     def __init__(
-        self, *, service_time: float = 0.0, capacity: int = 1, image_size: int | None = None
+        self,
+        *,
+        service_time: float = 0.0,
+        service_spread: float = 0.0,
+        capacity: int = 1,
+        image_size: int | None = None,
     ) -> None:
         self._options = {
             "service_time": service_time,
+            "service_spread": service_spread,
             "capacity": capacity,
             "image_size": image_size,
         }

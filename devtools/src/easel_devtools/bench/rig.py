@@ -44,6 +44,7 @@ class Rig:
         self,
         *,
         service_time: float = 0.0,
+        service_spread: float = 0.0,
         capacity: int = 1,
         image_size: int | None = None,
         llm_latency: float = 0.0,
@@ -55,7 +56,10 @@ class Rig:
         self.system = EaselSystem(flood_limits=flood_limits, env=env)
         self.chats: list[int] = []  # the chats of the last backlog
         self.flux = RemoteWorker(
-            service_time=service_time, capacity=capacity, image_size=image_size
+            service_time=service_time,
+            service_spread=service_spread,
+            capacity=capacity,
+            image_size=image_size,
         )
         # Replaced before start(): the harness starts it, points the services at it, stops it.
         self.system.flux = cast(FluxWorkerStandin, self.flux)

@@ -63,12 +63,16 @@ class WorkerStandin(StandinServer):
         self,
         *,
         service_time: float = 0.0,
+        service_spread: float = 0.0,
         capacity: int = 1,
         image_size: int | None = None,
         port: int = 0,
     ) -> None:
         super().__init__(port=port)
         self.service_time = service_time
+        # Each render takes service_time × U(1 − spread, 1 + spread), seeded: a real model's
+        # times vary with the prompt and the load.
+        self.service_spread = service_spread
         self.capacity = capacity
         self.image_size = image_size
         self._script: deque[Behaviour] = deque()
@@ -209,13 +213,20 @@ class WorkerStandin(StandinServer):
                 job.finished_at = time.monotonic()
                 self._changed()
 
+    def _render_time(self) -> float:
+        if not self.service_spread:
+            return self.service_time
+        with self._lock:
+            factor = self._rng.uniform(1 - self.service_spread, 1 + self.service_spread)
+        return self.service_time * factor
+
     async def _answer(
         self, request: web.Request, job: Job, behaviour: Behaviour
     ) -> web.StreamResponse:
         if behaviour.hang:
             return await self._hold_until_stopped(request)
         normal = behaviour.status == 200 and not behaviour.html
-        if not await self._pause(behaviour.delay + (self.service_time if normal else 0.0)):
+        if not await self._pause(behaviour.delay + (self._render_time() if normal else 0.0)):
             return await self._hold_until_stopped(request)  # stopping: drop the connection
         if behaviour.html:
             return web.Response(text=_HTML_PAGE, content_type="text/html")

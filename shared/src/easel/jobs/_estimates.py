@@ -32,10 +32,12 @@ def updated(current: ServiceTime | None, seconds: float) -> ServiceTime:
 
 
 def ready_in(position: int, capacity: int, service: ServiceTime) -> float:
-    """Seconds until a job waiting at `position` (1: next) has its image: the jobs ahead
-    of it and the ones running (half done, on average) go `capacity` at a time, then its own."""
-    ahead = (position - 1) / capacity + 0.5
-    return (ahead + 1) * service.mean
+    """Seconds until a job waiting at `position` (1: next) has its image. A job waits only
+    while every slot is busy; of `capacity` renders at random points of their course, the
+    k-th ends after k/(capacity + 1) of one on average. Each later round of `capacity` jobs
+    ahead adds a whole render, then comes its own."""
+    rounds, k = divmod(position - 1, capacity)
+    return (rounds + (k + 1) / (capacity + 1) + 1) * service.mean
 
 
 def left(elapsed: float, service: ServiceTime) -> float:
@@ -45,9 +47,11 @@ def left(elapsed: float, service: ServiceTime) -> float:
 
 
 def rounded(seconds: float) -> tuple[int, str]:
-    """For people: seconds to the next 5 under a minute, then whole minutes."""
+    """For people: whole seconds under ten, to the next 5 under a minute, then minutes."""
+    if seconds < 9.5:
+        return max(1, round(seconds)), "s"
     if seconds < 57.5:
-        return max(5, 5 * round(seconds / 5)), "s"
+        return 5 * round(seconds / 5), "s"
     return max(1, round(seconds / 60)), "min"
 
 
