@@ -1,7 +1,8 @@
-"""`just chaos` in small: 40 requests from 8 users while each service is SIGKILLed once and
-NATS restarts once; and 20 requests from 4 users against failing workers. Both systems run
-at the same time: the kill run spends much of its time waiting out the ack_wait (enhancer 30 s,
-notifier 15 s) of a killed consumer's messages, which leaves the cores to the other.
+"""`just chaos` in small: 40 requests from 8 users, 30 % of them cancelled by their users,
+while each service is SIGKILLed once and NATS restarts once; and 20 requests from 4 users
+against failing workers. Both systems run at the same time: the kill run spends much of its
+time waiting out the ack_wait (enhancer 30 s, notifier 15 s) of a killed consumer's
+messages, which leaves the cores to the other.
 
 The seed is random unless CHAOS_SEED is set; it is printed and in every failure message.
 """
@@ -22,7 +23,7 @@ from easel_devtools.harness.system import SERVICES
 
 pytestmark = pytest.mark.e2e
 
-KILLS_TRAFFIC = Traffic(users=8, per_user=5, send_seconds=15)
+KILLS_TRAFFIC = Traffic(users=8, per_user=5, send_seconds=15, cancel_share=0.3)
 FAULTS_TRAFFIC = Traffic(users=4, per_user=5, send_seconds=10, first_chat=710_001)
 FAULTS = Faults(backend_timeout_seconds=1.0, circuit_open_seconds=2.0, deadline_seconds=30.0)
 SETTLE = 100.0  # generous: a killed consumer's messages come back after its ack_wait (≤ 30 s)
@@ -68,10 +69,22 @@ def test_every_request_ends_once_through_kills_and_a_nats_restart(
     assert len(run.seen) == KILLS_TRAFFIC.requests, context
     assert verdicts["lost"] == verdicts["duplicated"] == 0, context
     # Healthy workers: a request fails only if the gateway could not queue it (NATS down).
-    assert set(run.final_kinds()) <= {"queue_failed", "rate_limited"}, context
+    assert set(run.final_kinds()) <= {"queue_failed", "rate_limited", "cancelled"}, context
     assert verdicts["photo"] >= KILLS_TRAFFIC.requests // 2, context
     assert run.busy_after == {}, context
     assert run.capacity_violations == 0, context
+
+
+def test_every_cancel_ends_its_job_once_and_the_view_agrees_with_the_users(
+    runs: tuple[KillsRun, FaultsRun], seed: int
+) -> None:
+    run, _ = runs
+    context = f"seed {seed}: " + report.text_table("kills", report.kills_rows(run))
+    assert len(run.presses) >= 5, context  # 30 % of 40, give or take the dice
+    assert [s.sent.request.tag for s in run.seen if s.unasked_cancel] == [], context
+    assert run.backend_calls_when_cancelled_waiting == [], context
+    assert run.view_disagrees == [], context
+    assert run.two_endings == [], context
 
 
 def test_failing_workers_end_every_request_within_policy_and_deadline(

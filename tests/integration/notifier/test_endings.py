@@ -1,10 +1,11 @@
 """A job ends once, and its user sees that one ending: the notifier claims it before it
-tells (`easel_job_endings`), keeps "✖ Cancel" on the status while the job can still be
-cancelled, and never sends a photo after "Cancelled"."""
+tells (`easel_job_endings`; a delivery as the photo leaves), keeps "✖ Cancel" on the status
+while the job can still be cancelled, and never sends a photo after "Cancelled"."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
@@ -18,11 +19,14 @@ from easel.events import (
     ImageFailed,
     ImageGenerated,
     ImageStarted,
+    JobContext,
     PromptEnhanced,
+    StoredImage,
 )
 from easel.jobs import Ending, Endings
 from easel_devtools.standins import BotApiStandin, ChatMessage, png
 from easel_devtools.testing import Settlements, job
+from easel_devtools.testing.metrics import sample
 from easel_notifier import texts
 
 CHAT = 5252
@@ -41,6 +45,18 @@ async def endings(js: JetStreamContext, notifier: Any) -> Endings:
     async with notifier():  # provisions the buckets
         pass
     return Endings(await js.key_value(bus.ENDINGS_BUCKET))
+
+
+def made(job_id: str, context: JobContext, image: StoredImage) -> ImageGenerated:
+    return ImageGenerated(
+        job_id=job_id,
+        model="flux",
+        job=context,
+        prompt="p",
+        image=image,
+        queued_seconds=0,
+        generation_seconds=1,
+    )
 
 
 def status(telegram: BotApiStandin, message_id: int) -> ChatMessage:
@@ -120,19 +136,56 @@ async def test_a_photo_on_its_way_cannot_be_cancelled(
 ) -> None:
     status_id = await status_message(CHAT)
     context = job("a cat", chat_id=CHAT, status_id=status_id)
-    image = await store_image("tg_5252_3", png("delivered"))
-    generated = ImageGenerated(
-        job_id="tg_5252_3",
-        model="flux",
-        job=context,
-        prompt="p",
-        image=image,
-        queued_seconds=0,
-        generation_seconds=1,
-    )
+    generated = made("tg_5252_3", context, await store_image("tg_5252_3", png("delivered")))
     async with notifier():
         await bus.publish(js, generated)
         assert await acks.next() == [b"+ACK"]
     assert len(telegram.photos(CHAT)) == 1
     # The cancel pressed now: too late, and the claim says why.
     assert await endings.claim("tg_5252_3", Ending.CANCELLED) is Ending.DELIVERING
+
+
+async def test_a_photo_waiting_for_its_chats_telegram_budget_can_still_be_cancelled(
+    js: JetStreamContext,
+    telegram: BotApiStandin,
+    acks: Settlements,
+    notifier: Any,
+    store_image: Any,
+    status_message: Any,
+    endings: Endings,
+) -> None:
+    telegram.set_flood_limits(False)  # the gateway's status messages: not the point here
+    async with notifier(telegram_per_chat_interval_seconds=1.0):
+        # Three endings in the chat use up its burst: the next call waits about 3 s.
+        for n in range(3):
+            other = job("a dog", chat_id=CHAT, status_id=await status_message(CHAT))
+            failed = ImageFailed(
+                job_id=f"tg_5252_1{n}",
+                model="flux",
+                job=other,
+                error_code=ErrorCode.TIMEOUT,
+                retried=False,
+                attempts=1,
+            )
+            await bus.publish(js, failed)
+        assert await acks.next(3) == [b"+ACK"] * 3
+        status_id = await status_message(CHAT)
+        context = job("a cat", chat_id=CHAT, status_id=status_id)
+        generated = made(
+            "tg_5252_4", context, await store_image("tg_5252_4", png("made, not yet sent"))
+        )
+        await bus.publish(js, generated)
+        await until(lambda: sample("easel_notifier_outbox_pending", priority="delivery") >= 1)
+        # The photo waits in the outbox, unclaimed: the cancel pressed now wins.
+        assert await endings.claim("tg_5252_4", Ending.CANCELLED) is Ending.CANCELLED
+        await bus.publish(js, ImageCancelled(job_id="tg_5252_4", model="flux", job=context))
+        assert await acks.next(2) == [b"+ACK"] * 2
+    assert status(telegram, status_id).text == texts.cancelled("FLUX")
+    assert telegram.calls["sendPhoto"] == 0
+
+
+async def until(condition: Callable[[], bool], within: float = 5.0) -> None:
+    """A metric has no event to wait on: read it until it holds (bounded)."""
+    async with asyncio.timeout(within):
+        while not condition():  # noqa: ASYNC110 (nothing sets an Event when a gauge moves)
+            await asyncio.sleep(0.005)

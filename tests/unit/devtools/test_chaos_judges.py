@@ -1,5 +1,6 @@
 """The chaos run's judges can see what they must: a lost request, two photos, a photo and
-an error, a stray status message, a wrong error for what the worker answered."""
+an error, a photo after "Cancelled", a cancel nobody pressed for, a stray status message, a
+wrong error for what the worker answered."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import pytest
 
 from easel.events import ErrorCode
 from easel_devtools.chaos.backends import expected_endings
-from easel_devtools.chaos.outcomes import Sent, Vocabulary, judge_chat
+from easel_devtools.chaos.outcomes import Press, PressKind, Sent, Vocabulary, judge_chat
 from easel_devtools.chaos.plan import Request
 from easel_devtools.standins import ChatMessage
 from easel_gateway.telegram import texts as gateway_texts
@@ -17,6 +18,7 @@ CHAT = 5
 VOCABULARY = Vocabulary(["FLUX"])
 ENHANCING = "🎨 Enhancing prompt…"
 FAILED = notifier_texts.failure("FLUX", ErrorCode.TIMEOUT)
+CANCELLED = notifier_texts.cancelled("FLUX")
 
 
 def sent(number: int, message_id: int) -> Sent:
@@ -82,6 +84,29 @@ def test_a_status_still_in_progress_is_lost() -> None:
 def test_two_endings_are_duplicated(extra: list[ChatMessage]) -> None:
     chat = [user(1), message(2, photo_of=0), user(3)]
     assert verdicts(*chat, *extra) == ["photo", "duplicated"]
+
+
+def test_a_cancel_is_its_own_ending_and_a_photo_after_it_a_second_one() -> None:
+    chat = [user(1), message(2, text=CANCELLED), user(3), message(4, text=CANCELLED)]
+    assert verdicts(*chat) == ["cancelled", "cancelled"]
+    assert verdicts(*chat, message(5, photo_of=0)) == ["duplicated", "cancelled"]
+
+
+@pytest.mark.parametrize(
+    ("press", "unasked"),
+    [
+        (Press("chaos-5-0", PressKind.BUTTON, 1.0), False),
+        (Press("chaos-5-0", PressKind.OLD_VIEW, 1.0), False),
+        (Press("chaos-5-0", PressKind.BUTTON, None), True),  # the webhook never took it
+        (Press("chaos-5-0", PressKind.NONE, None), True),
+        (None, True),
+    ],
+)
+def test_a_cancel_needs_a_press_that_got_through(press: Press | None, unasked: bool) -> None:
+    presses = {press.tag: press} if press else {}
+    chat = [user(1), message(2, text=CANCELLED)]
+    [seen] = judge_chat([sent(0, 1)], chat, VOCABULARY, presses)
+    assert (seen.verdict, seen.unasked_cancel) == ("cancelled", unasked)
 
 
 def test_a_status_left_beside_the_photo_is_stray() -> None:

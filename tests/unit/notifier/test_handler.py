@@ -55,7 +55,7 @@ class Outbox:
         self.all_sending = asyncio.Event()
         self.expected_sending = 0
 
-    def edit(self, chat_id: int, message_id: int, text: str, stage: object) -> None:
+    def edit(self, chat_id: int, message_id: int, text: str, stage: object, **_: object) -> None:
         if text.startswith("📤"):  # "Sending…": the handler is about to fetch
             self.sending += 1
             if self.sending == self.expected_sending:

@@ -358,6 +358,17 @@ def test_withdrawn_delivery_is_never_sent() -> None:
     assert not scheduler.withdraw(in_flight)
 
 
+def test_a_call_its_gate_stops_leaves_the_chats_budget_and_the_chat_free() -> None:
+    scheduler, _ = make(Pacing(max_calls_per_second=1, per_chat_interval=1.0, per_chat_burst=1))
+    stopped = scheduler.deliver(1, "photo of a cancelled job")
+    assert scheduler.next_call() is stopped
+    declined = Settled(Settlement.DECLINED, "cancelled")
+    assert scheduler.unsent(stopped, declined) is declined
+    # Nothing reached Telegram: the next call goes at once, with no window to wait out.
+    after = scheduler.deliver(1, "cancelled text")
+    assert scheduler.next_call() is after
+
+
 def test_pending_counts_by_priority() -> None:
     scheduler, _ = make()
     scheduler.edit(1, 10, "a", Stage.QUEUED)

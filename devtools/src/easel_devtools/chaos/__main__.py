@@ -1,6 +1,8 @@
 """`just chaos [--seed N] [--no-append] [--only kills|faults]`: both scenarios at full size;
 prints their tables, appends them to docs/BENCHMARKS.md, exits 1 if a user lost a request
-or got two endings for one, or a job broke the retry policy or got the wrong error."""
+or got two endings for one (a photo after "Cancelled" among them), a job was cancelled
+unasked, reached a backend after it was cancelled in line, or the job view disagrees with
+its user, or a job broke the retry policy or got the wrong error."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from pathlib import Path
 
 from easel_devtools.chaos import report
 from easel_devtools.chaos.plan import Faults, Kills, Traffic
-from easel_devtools.chaos.scenarios import FaultsRun, Run, run_faults, run_kills
+from easel_devtools.chaos.scenarios import FaultsRun, KillsRun, Run, run_faults, run_kills
 from easel_devtools.paths import BENCHMARKS
 
 
@@ -26,6 +28,13 @@ def failures(run: Run) -> list[str]:
         found += [f"{over} over the retry policy"] if over else []
         found += [f"{len(run.wrong_ending)} wrong errors"] if run.wrong_ending else []
         found += [f"{len(run.late)} past their deadline"] if run.late else []
+    if isinstance(run, KillsRun):
+        unasked = sum(s.unasked_cancel for s in run.seen)
+        found += [f"{unasked} cancelled unasked"] if unasked else []
+        called = len(run.backend_calls_when_cancelled_waiting)
+        found += [f"{called} at a backend after a cancel in line"] if called else []
+        found += [f"{len(run.view_disagrees)} views disagree"] if run.view_disagrees else []
+        found += [f"{len(run.two_endings)} ended twice"] if run.two_endings else []
     return [f"{run.name}: {what}" for what in found]
 
 
@@ -38,7 +47,7 @@ async def main(args: argparse.Namespace) -> int:
     tables = []
     if args.only in (None, "kills"):
         kills_run = await run_kills(
-            Traffic(users=30, per_user=10, send_seconds=60),
+            Traffic(users=30, per_user=10, send_seconds=60, cancel_share=0.3),
             Kills(per_service=3, every_seconds=3.0, nats_restarts=1),
             seed,
             settle=240,

@@ -1,16 +1,19 @@
-"""JetStream after a run: the dead letters (they survive every kill), and the wait until
-every consumer is idle, after which nothing more can reach a user."""
+"""JetStream after a run: the dead letters (they survive every kill), the wait until every
+consumer (the projector's too) is idle, after which nothing more can reach a user, and the
+job view's records."""
 
 from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Iterable
 
 import nats
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
 from easel import bus
+from easel.jobs import JobRecord, JobStore
 
 
 def consumers(models: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -18,6 +21,7 @@ def consumers(models: tuple[str, ...]) -> list[tuple[str, str]]:
         (bus.REQUESTS, bus.ENHANCER),
         *((bus.PROMPTS, bus.generator_consumer(m)) for m in models),
         (bus.RESULTS, bus.NOTIFIER),
+        (bus.HISTORY, bus.PROJECTOR),
     ]
 
 
@@ -67,3 +71,12 @@ async def dead_letters(url: str) -> Counter[str]:
     finally:
         await nc.close()
     return letters
+
+
+async def job_records(url: str, job_ids: Iterable[str]) -> dict[str, JobRecord | None]:
+    nc = await nats.connect(url)
+    try:
+        store = JobStore(await nc.jetstream().key_value(bus.JOBS_BUCKET))
+        return {job_id: await store.get(job_id) for job_id in job_ids}
+    finally:
+        await nc.close()

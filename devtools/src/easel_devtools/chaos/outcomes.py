@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 from easel.events import ErrorCode
 from easel_devtools.chaos.plan import Request
@@ -56,6 +57,25 @@ class Sent:
     posts: int  # POSTs it took (more than one: the gateway died or was down)
 
 
+class PressKind(StrEnum):
+    BUTTON = "button"  # "✖ Cancel" as the status showed it
+    OLD_VIEW = "old view"  # the button was gone; the client had not updated yet
+    NONE = "none"  # the status never showed the button (no press possible)
+
+
+@dataclass(frozen=True)
+class Press:
+    """A user's cancel: how they pressed, and when the webhook said 200 (None: never)."""
+
+    tag: str
+    kind: PressKind
+    answered: float | None
+
+    @property
+    def made(self) -> bool:
+        return self.kind is not PressKind.NONE and self.answered is not None
+
+
 @dataclass(frozen=True)
 class Seen:
     sent: Sent
@@ -64,17 +84,25 @@ class Seen:
     progress_left: int  # status messages still showing progress (not deleted)
     status_messages: int  # text messages the gateway sent for this request
     ended_at: float | None  # monotonic: the first ending the user saw
+    press: Press | None = None  # the user's cancel, if they made one
 
     @property
     def verdict(self) -> str:
-        """photo | error | rejected | lost | duplicated."""
+        """photo | cancelled | error | rejected | lost | duplicated."""
         if self.photos > 1 or len(self.finals) > 1 or (self.photos and self.finals):
             return "duplicated"
         if self.photos == 1:
             return "photo"
         if not self.finals:
             return "lost"
+        if self.finals[0] == "cancelled":
+            return "cancelled"
         return "rejected" if self.finals[0] == "rate_limited" else "error"
+
+    @property
+    def unasked_cancel(self) -> bool:
+        """Cancelled, though its user pressed nothing."""
+        return "cancelled" in self.finals and not (self.press and self.press.made)
 
     @property
     def stray_status(self) -> bool:
@@ -87,9 +115,13 @@ class Seen:
 
 
 def judge_chat(
-    sent: Sequence[Sent], messages: Sequence[ChatMessage], vocabulary: Vocabulary
+    sent: Sequence[Sent],
+    messages: Sequence[ChatMessage],
+    vocabulary: Vocabulary,
+    presses: Mapping[str, Press] | None = None,
 ) -> list[Seen]:
-    """`sent`: this chat's requests; `messages`: the chat as the Bot API stand-in holds it."""
+    """`sent`: this chat's requests; `messages`: the chat as the Bot API stand-in holds it;
+    `presses`: the users' cancels, by request tag."""
     by_id = sorted(sent, key=lambda s: s.message_id)
     starts = [s.message_id for s in by_id]
     texts: dict[int, list[ChatMessage]] = {s.message_id: [] for s in by_id}
@@ -127,21 +159,26 @@ def judge_chat(
                 progress_left=progress,
                 status_messages=len(texts[s.message_id]),
                 ended_at=ended,
+                press=(presses or {}).get(s.request.tag),
             )
         )
     return seen
 
 
 def judge(
-    sent: Iterable[Sent], chats: Mapping[int, Sequence[ChatMessage]], vocabulary: Vocabulary
+    sent: Iterable[Sent],
+    chats: Mapping[int, Sequence[ChatMessage]],
+    vocabulary: Vocabulary,
+    presses: Iterable[Press] = (),
 ) -> list[Seen]:
     per_chat: dict[int, list[Sent]] = {}
     for s in sent:
         per_chat.setdefault(s.request.chat, []).append(s)
+    by_tag = {press.tag: press for press in presses}
     return [
         seen
         for chat, requests in per_chat.items()
-        for seen in judge_chat(requests, chats.get(chat, []), vocabulary)
+        for seen in judge_chat(requests, chats.get(chat, []), vocabulary, by_tag)
     ]
 
 

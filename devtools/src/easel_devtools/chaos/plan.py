@@ -24,6 +24,11 @@ class Traffic:
     send_seconds: float
     models: tuple[str, ...] = ("flux", "sdxl")
     first_chat: int = 700_001
+    # This share of the requests is cancelled by its user ("✖ Cancel" on the status) a
+    # random time within `cancel_within` seconds of sending it: in line, at the backend,
+    # at the moment of delivery, or after it (a press on a view the client had not updated).
+    cancel_share: float = 0.0
+    cancel_within: float = 2.5
 
     @property
     def requests(self) -> int:
@@ -53,6 +58,7 @@ class Request:
     number: int  # 0-based, per chat
     model: str
     at: float  # seconds after the start of traffic
+    cancel_after: float | None = None  # seconds after its webhook POST: the press
 
     @property
     def tag(self) -> str:
@@ -70,7 +76,11 @@ def schedule(traffic: Traffic, rng: random.Random) -> list[Request]:
         chat = traffic.first_chat + user
         times = sorted(rng.uniform(0, traffic.send_seconds) for _ in range(traffic.per_user))
         for number, at in enumerate(times):
-            requests.append(Request(chat, number, rng.choice(traffic.models), at))
+            model = rng.choice(traffic.models)
+            cancel = None
+            if traffic.cancel_share and rng.random() < traffic.cancel_share:
+                cancel = rng.uniform(0, traffic.cancel_within)
+            requests.append(Request(chat, number, model, at, cancel))
     return sorted(requests, key=lambda r: r.at)
 
 

@@ -38,7 +38,9 @@ def _percentile(values: list[float], q: float) -> float:
 
 def _common(run: Run) -> Rows:
     verdicts = run.verdicts()
-    errors = Counter({k: v for k, v in run.final_kinds().items() if k != "rate_limited"})
+    errors = Counter(
+        {k: v for k, v in run.final_kinds().items() if k not in ("rate_limited", "cancelled")}
+    )
     stray = sum(s.stray_status for s in run.seen)
     latencies = [s.seconds for s in run.seen if s.seconds is not None]
     t = run.traffic
@@ -46,6 +48,7 @@ def _common(run: Run) -> Rows:
         ("seed", str(run.seed)),
         ("requests", f"{len(run.seen)} from {t.users} users ({'+'.join(t.models)})"),
         ("photos", str(verdicts["photo"])),
+        ("cancelled", str(verdicts["cancelled"])),
         ("errors (final text)", f"{verdicts['error']}: {_counts(errors)}"),
         ("rejected (rate limit)", str(verdicts["rejected"])),
         ("lost", str(verdicts["lost"])),
@@ -70,6 +73,7 @@ def kills_rows(run: KillsRun) -> Rows:
     gateway = ledger.by_label("easel_gateway_requests_total")
     return [
         *_common(run),
+        *_cancel_rows(run),
         ("kills", ", ".join(f"{s} {chaos.kills[s]}" for s in SERVICES)),
         ("NATS restarts", str(chaos.nats_restarts)),
         (
@@ -82,6 +86,36 @@ def kills_rows(run: KillsRun) -> Rows:
         ("gateway outcomes", _counts(gateway)),
         ("notifier deliveries", _counts(ledger.by_label("easel_notifier_deliveries_total"))),
         ("processes not read before their kill", str(ledger.unread)),
+    ]
+
+
+def _cancel_rows(run: KillsRun) -> Rows:
+    t = run.traffic
+    kinds = Counter(p.kind for p in run.presses if p.made)
+    pressed = [s for s in run.seen if s.press and s.press.made]
+    too_late = sum(s.verdict == "photo" for s in pressed)
+    disagree = "; ".join(
+        f"{tag}: saw {saw}, view {state}" for tag, saw, state in run.view_disagrees
+    )
+    return [
+        (
+            "cancel presses",
+            f"{len(pressed)} of {len(run.presses)} planned ({t.cancel_share:.0%} of requests,"
+            f" within {t.cancel_within:g} s): {_counts(kinds)}; the others found no button",
+        ),
+        ("what the pressers were told", _counts(run.press_answers)),
+        ("pressed, yet a photo (pressed too late)", str(too_late)),
+        ("cancelled without a press", str(sum(s.unasked_cancel for s in run.seen))),
+        (
+            "backend calls for jobs cancelled while waiting",
+            f"{len(run.backend_calls_when_cancelled_waiting)}"
+            f" (of {len(run.cancelled_waiting)} such jobs)",
+        ),
+        (
+            "job view against the users",
+            f"{len(run.view_disagrees)} disagree" + (f" ({disagree[:300]})" if disagree else ""),
+        ),
+        ("jobs the view ended twice", str(len(run.two_endings))),
     ]
 
 

@@ -1,7 +1,8 @@
 """The two chaos scenarios against the real system (four service processes, nats-server,
 stand-ins), each ending once every user has their ending and every consumer is idle.
 
-- `run_kills`: users send while the supervisor SIGKILLs services and restarts NATS.
+- `run_kills`: users send, and some cancel, while the supervisor SIGKILLs services and
+  restarts NATS; the job view is then held against what each user saw.
 - `run_faults`: users send while the workers fail (5xx, hangs past the generator's read
   timeout, 200 with an HTML page); no kills, so every attempt is the retry policy's.
 """
@@ -16,6 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from easel.jobs import JobRecord, JobState
 from easel_devtools.chaos import busview
 from easel_devtools.chaos.backends import (
     ATTEMPTS,
@@ -24,7 +26,7 @@ from easel_devtools.chaos.backends import (
     expected_endings,
     hits_by_tag,
 )
-from easel_devtools.chaos.outcomes import Seen, Sent, Vocabulary, all_ended, judge
+from easel_devtools.chaos.outcomes import Press, Seen, Sent, Vocabulary, all_ended, judge
 from easel_devtools.chaos.plan import Env, Faults, Kills, Traffic, schedule
 from easel_devtools.chaos.supervisor import Chaos, Ledger, Supervisor
 from easel_devtools.chaos.users import Users
@@ -51,6 +53,8 @@ class Run:
     sent_seconds: float = 0.0  # until the last update was answered 200
     ended_seconds: float = 0.0  # until the last user had their ending
     capacity_violations: int = 0
+    presses: list[Press] = field(default_factory=list)  # the users' cancels
+    press_answers: Counter[str] = field(default_factory=Counter)  # what the pressers read
 
     def verdicts(self) -> Counter[str]:
         return Counter(s.verdict for s in self.seen)
@@ -63,6 +67,13 @@ class Run:
 class KillsRun(Run):
     chaos: Chaos = field(default_factory=Chaos)
     ledger: Ledger = field(default_factory=Ledger)
+    # Cancelled before any backend had it (the view never saw it generating): their tags,
+    # and those of them a worker was asked for all the same.
+    cancelled_waiting: list[str] = field(default_factory=list)
+    backend_calls_when_cancelled_waiting: list[str] = field(default_factory=list)
+    view_disagrees: list[tuple[str, str, str]] = field(default_factory=list)
+    # (tag, what the user saw, the view's state)
+    two_endings: list[str] = field(default_factory=list)  # tags the view has ended twice
 
 
 @dataclass
@@ -88,11 +99,49 @@ async def run_kills(
         users = Users(system.telegram, env.webhook_url, patience=settle)
         began = time.monotonic()
         sent, _ = await asyncio.gather(users.run(requests), supervisor.run())
+        run.presses = users.presses
         await _settle(run, system, sent, began, settle)
         supervisor.final_read()
         run.chaos, run.ledger = supervisor.chaos, supervisor.ledger
         run.posts, run.refused_posts = users.posts, users.refused
+        hits = hits_by_tag([*system.flux.jobs, *system.sdxl.jobs])
+        jobs = {_job_id(seen.sent): seen for seen in run.seen}
+        views = await busview.job_records(system.nats.url, jobs)
+    _judge_view(run, jobs, views, hits)
     return run
+
+
+def _job_id(sent: Sent) -> str:
+    return f"tg_{sent.request.chat}_{sent.message_id}"
+
+
+# The view's state for what the user saw; None: no job (it was never queued).
+_VIEW_OF = {"photo": JobState.DELIVERED, "cancelled": JobState.CANCELLED}
+
+
+def _judge_view(
+    run: KillsRun,
+    jobs: dict[str, Seen],
+    views: dict[str, JobRecord | None],
+    hits: dict[str, list[str]],
+) -> None:
+    for job_id, seen in jobs.items():
+        tag, record = seen.sent.request.tag, views.get(job_id)
+        if seen.verdict in ("lost", "duplicated"):
+            continue  # counted as such
+        if seen.verdict == "error":
+            expected = None if seen.finals[0] == "queue_failed" else JobState.FAILED
+        else:
+            expected = _VIEW_OF.get(seen.verdict)
+        state = record.state if record else None
+        if record and sum(stage.ended for stage in record.stages) > 1:
+            run.two_endings.append(tag)
+        if state is not expected:
+            run.view_disagrees.append((tag, seen.verdict, str(state)))
+        if record and state is JobState.CANCELLED and JobState.GENERATING not in record.stages:
+            run.cancelled_waiting.append(tag)
+            if hits.get(tag):
+                run.backend_calls_when_cancelled_waiting.append(tag)
 
 
 async def run_faults(
@@ -146,7 +195,8 @@ async def _settle(
     telegram = system.telegram
 
     def seen_now() -> list[Seen]:
-        return judge(sent, {chat: telegram.messages(chat) for chat in chats}, vocabulary)
+        chat_messages = {chat: telegram.messages(chat) for chat in chats}
+        return judge(sent, chat_messages, vocabulary, run.presses)
 
     with contextlib.suppress(TimeoutError):  # the lost ones are counted below
         await telegram.wait_for_async(lambda: all_ended(seen_now()), timeout=settle)
@@ -155,6 +205,8 @@ async def _settle(
     run.busy_after = await busview.until_idle(system.nats.url, models, within=settle)
     run.seen = seen_now()
     run.retry_after = telegram.retry_after_count
+    run.press_answers = Counter(a.text or "(no text)" for a in telegram.callback_answers())
+    run.press_answers["(unanswered)"] = len(telegram.unanswered_presses())
     run.letters = await busview.dead_letters(system.nats.url)
     run.capacity_violations = system.flux.capacity_violations + system.sdxl.capacity_violations
 

@@ -135,14 +135,11 @@ class ResultHandler:
             await self._publish(ImageDelivered.after(event, file_id=delivered.file_id))
             await self._finish(event, requester)
             return bus.ACK
-        ending = await self._endings.claim(event.job_id, Ending.DELIVERING)
-        if ending is not Ending.DELIVERING:
-            # Cancelled (or failed) first: that ending is what the user sees; no photo, ever.
-            log.info("notifier.photo_withheld", ending=ending.value)
-            metrics.DELIVERIES.labels(event.model, "withheld").inc()
-            await self._images.discard(event.image)
-            return bus.ACK
-        self._outbox.edit(chat_id, status_id, texts.sending(), Stage.SENDING)
+        if (ending := await self._endings.of(event.job_id)) not in (None, Ending.DELIVERING):
+            return await self._withheld(event, ending)
+        # Still cancellable: the ending is claimed only as the photo leaves, once its chat's
+        # Telegram budget allows it, so a cancel pressed while it waits for that still wins.
+        self._outbox.edit(chat_id, status_id, texts.sending(), Stage.SENDING, cancellable=True)
         corrupt: str | None = None
         try:
             settled = await self._send_photo(event, requester, model)
@@ -157,6 +154,8 @@ class ResultHandler:
             log.warning("notifier.image_expired", object_name=event.image.object_name)
             detail = "the image expired before it could be sent"
             return await self._undelivered(event, ErrorCode.EXPIRED, detail, delivery)
+        if settled.outcome is Settlement.DECLINED:
+            return await self._withheld(event, Ending(settled.reason))
 
         if settled.outcome in (Settlement.GAVE_UP, Settlement.WITHDRAWN):
             log.warning("notifier.photo_not_sent", outcome=settled.outcome, reason=settled.reason)
@@ -204,15 +203,37 @@ class ResultHandler:
                 texts.caption(model, event.prompt),
             )
             return await self._outbox.deliver(
-                photo, message_id=requester.status_message_id, stage=Stage.DONE
+                photo,
+                message_id=requester.status_message_id,
+                stage=Stage.DONE,
+                gate=lambda: self._claim_delivery(event.job_id),
             )
+
+    async def _claim_delivery(self, job_id: str) -> Settled | None:
+        """The photo's gate: it leaves only if the job's ending is (now) its delivery."""
+        try:
+            ending = await self._endings.claim(job_id, Ending.DELIVERING)
+        except _BUS_ERRORS as error:
+            return Settled(Settlement.GAVE_UP, f"the ending could not be claimed: {error!r}")
+        return None if ending is Ending.DELIVERING else Settled(Settlement.DECLINED, ending.value)
+
+    async def _withheld(self, event: ImageGenerated, ending: Ending) -> bus.Outcome:
+        """Cancelled (or failed) first: that ending is what the user sees; no photo, ever."""
+        log.info("notifier.photo_withheld", ending=ending.value)
+        metrics.DELIVERIES.labels(event.model, "withheld").inc()
+        await self._images.discard(event.image)
+        return bus.ACK
 
     async def _undelivered(
         self, event: ImageGenerated, code: ErrorCode, detail: str, delivery: bus.Delivery
     ) -> bus.Outcome:
-        """The image could not reach the user: they hear why, and the job ends as failed."""
+        """The image could not reach the user: they hear why, and the job ends as failed
+        (claimed as this notifier's, a delivery that did not happen, unless it ended first)."""
         requester = event.job.requester
         assert requester is not None, "only Telegram jobs get this far"
+        ending = await self._endings.claim(event.job_id, Ending.DELIVERING)
+        if ending is not Ending.DELIVERING:
+            return await self._withheld(event, ending)
         text = texts.failure(self._display(event.model), code)
         outcome = await self._final_text(event, requester, text, code.value, delivery)
         if outcome == bus.ACK:

@@ -3,7 +3,8 @@
 The decisions live in `Scheduler` (pure); this module runs them: it asks for the next
 sendable call, executes it as a task, reports the result back and wakes the waiting
 caller of a delivery. Status edits are fire-and-forget; deliveries are awaited, so the
-consumer acks only once Telegram has accepted them.
+consumer acks only once Telegram has accepted them. A delivery may carry a gate: asked
+once, as the call leaves (its chat's budget allows it at last), it may stop the call.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import asyncio
 import contextlib
 import time
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import structlog
@@ -21,6 +23,8 @@ from easel_notifier.bot_calls import DeleteMessage, EditText, Request, TelegramC
 from easel_notifier.scheduler import Call, Pacing, Priority, Scheduler, Settled, Settlement, Stage
 
 log = structlog.get_logger("easel.notifier")
+# None: send it; a Settled: do not, and settle the delivery so.
+Gate = Callable[[], Awaitable[Settled | None]]
 _REMEMBER_JOBS = 20_000  # status messages whose job is remembered for logging
 
 
@@ -29,6 +33,7 @@ class Outbox:
         self._telegram = telegram
         self._scheduler: Scheduler[Request] = Scheduler(time.monotonic, pacing)
         self._waiters: dict[int, asyncio.Future[Settled]] = {}
+        self._gates: dict[int, Gate] = {}
         self._in_flight: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
         # Calls run in the outbox's own tasks: the job each status message belongs to
@@ -50,12 +55,18 @@ class Outbox:
             self._wake.set()
 
     async def deliver(
-        self, request: Request, *, message_id: int | None = None, stage: Stage | None = None
+        self,
+        request: Request,
+        *,
+        message_id: int | None = None,
+        stage: Stage | None = None,
+        gate: Gate | None = None,
     ) -> Settled:
         """Send `request` and wait for its final result (retries included).
 
         `message_id`/`stage` name the status message it concerns: its pending edit is
-        dropped and later edits of a lower stage are ignored.
+        dropped and later edits of a lower stage are ignored. `gate` is asked before the
+        first attempt leaves.
         """
         if message_id is not None:
             self._remember_job(request.chat_id, message_id)
@@ -72,6 +83,8 @@ class Outbox:
         )
         waiter: asyncio.Future[Settled] = asyncio.get_running_loop().create_future()
         self._waiters[call.id] = waiter
+        if gate is not None:
+            self._gates[call.id] = gate
         self._wake.set()
         try:
             return await waiter
@@ -83,6 +96,7 @@ class Outbox:
             raise
         finally:
             self._waiters.pop(call.id, None)
+            self._gates.pop(call.id, None)
 
     async def run(self) -> None:
         """Send until cancelled; then in-flight calls are cancelled and waiters released."""
@@ -114,8 +128,11 @@ class Outbox:
             cancel = job.get("job_id") if call.key in self._cancellable else None
             request = EditText(call.chat_id, call.message_id, call.text, cancel_job=cancel)
         with structlog.contextvars.bound_contextvars(**job):
-            result = await self._telegram.execute(request)
-        settled = self._scheduler.complete(call, result)
+            gate = self._gates.pop(call.id, None)
+            if gate is not None and (stopped := await gate()) is not None:
+                settled: Settled | None = self._scheduler.unsent(call, stopped)
+            else:
+                settled = self._scheduler.complete(call, await self._telegram.execute(request))
         if settled is not None and (waiter := self._waiters.get(call.id)) and not waiter.done():
             waiter.set_result(settled)
         self._wake.set()

@@ -89,6 +89,7 @@ class Settlement(StrEnum):
     GAVE_UP = "gave_up"  # transient errors outlasted the retries
     SUPERSEDED = "superseded"  # an edit replaced by a newer text or a final stage
     WITHDRAWN = "withdrawn"  # the caller stopped waiting before the call was sent
+    DECLINED = "declined"  # the caller's last check, as the call was leaving, stopped it
 
 
 @dataclass(frozen=True)
@@ -263,10 +264,7 @@ class Scheduler(Generic[P]):
         """Apply a call's result; None means it was queued again and will be retried."""
         now = self._clock()
         self._window.answered(now)
-        if (left := self._in_flight.pop(call.chat_id, 1) - 1) > 0:
-            self._in_flight[call.chat_id] = left
-        if call.priority is Priority.DELIVERY:
-            self._delivering.discard(call.chat_id)
+        self._landed(call)
         self._prune_chats(now)
         match result:
             case Accepted(file_id=file_id):
@@ -292,7 +290,22 @@ class Scheduler(Generic[P]):
                 call.attempt += 1
                 return self._requeue(call)
 
+    def unsent(self, call: Call[P], settled: Settled) -> Settled:
+        """A call taken to send that its caller stopped at the last moment: it used none of
+        Telegram's budget, and it settles as the caller said."""
+        self._window.unsent()
+        self._landed(call)
+        self._uncount(call)
+        return settled
+
     # -- internals ---------------------------------------------------------------------
+
+    def _landed(self, call: Call[P]) -> None:
+        """The call is no longer in flight."""
+        if (left := self._in_flight.pop(call.chat_id, 1) - 1) > 0:
+            self._in_flight[call.chat_id] = left
+        if call.priority is Priority.DELIVERY:
+            self._delivering.discard(call.chat_id)
 
     def _new_id(self) -> int:
         self._next_id += 1

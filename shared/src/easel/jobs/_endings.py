@@ -3,8 +3,9 @@
 KV `easel_job_endings`, one key per job. `create` lets exactly one claim win across every
 replica and service; a claim that finds another learns which. So a cancel pressed while
 the photo goes out, or a failure racing a cancel, ends the job once, and the user sees
-that one ending: the notifier claims `delivering` before it sends a photo and `failed`
-before it says so; a front door claims `cancelled` before it publishes image.cancelled.
+that one ending: the notifier claims `delivering` as a photo leaves (once its chat's
+Telegram budget lets it: a cancel pressed while it waits still wins) and `failed` before it
+says so; a front door claims `cancelled` before it publishes image.cancelled.
 """
 
 from __future__ import annotations

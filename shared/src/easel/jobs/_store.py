@@ -36,12 +36,28 @@ class JobStore:
     def __init__(self, kv: KeyValue) -> None:
         self._kv = kv
 
-    async def get(self, job_id: str) -> JobRecord | None:
+    async def get(self, job_id: str, *, within: float = 0.0) -> JobRecord | None:
+        """The job's record; `within` seconds to wait for one the view has not caught up
+        with yet (a button pressed the moment its status appeared)."""
         try:
             entry = await self._kv.get(job_key(job_id))
         except KeyNotFoundError:  # also for a deleted key
-            return None
+            return await self._appearing(job_id, within) if within > 0 else None
         return JobRecord.model_validate_json(entry.value or b"")
+
+    async def _appearing(self, job_id: str, within: float) -> JobRecord | None:
+        # The watch starts with the key's current value: one written since the get is seen.
+        watcher = await self._kv.watch(job_key(job_id), ignore_deletes=True)
+        try:
+            async with asyncio.timeout(within):
+                async for entry in watcher:
+                    if entry is not None and entry.value:
+                        return JobRecord.model_validate_json(entry.value)
+        except TimeoutError:
+            pass
+        finally:
+            await watcher.stop()  # type: ignore[no-untyped-call]  # unannotated in nats-py
+        return None
 
     async def of_owner(self, owner: str, limit: int) -> list[JobRecord]:
         """The owner's (an `Owner.key`) last `limit` jobs, newest first."""

@@ -28,6 +28,10 @@ class CallWindow:
         self._outstanding = max(0, self._outstanding - 1)
         self._answered.append(now)
 
+    def unsent(self) -> None:
+        """A call taken to send that did not leave after all: Telegram never counted it."""
+        self._outstanding = max(0, self._outstanding - 1)
+
     def used(self, now: float) -> int:
         return self._outstanding + len(self._recent(now))
 

@@ -217,3 +217,15 @@ async def test_poison_in_the_history_is_given_up_without_a_second_letter(
     assert info.num_ack_pending == 0
     assert (await store.get("tg_41_1")) is not None
     assert letters.seen == []  # its original's consumer dead-letters it, not the projector
+
+
+async def test_a_read_may_wait_for_a_job_the_view_has_not_caught_up_with(
+    store: JobStore,
+) -> None:
+    first, *_ = job_events("tg_9_1", 9, "delivered", datetime.now(UTC))
+    waiting = asyncio.create_task(store.get("tg_9_1", within=10))
+    await store.apply(first, 1)  # the projector, a moment later
+    record = await asyncio.wait_for(waiting, 10)
+    assert record is not None
+    assert record.state is JobState.QUEUED
+    assert await store.get("tg_9_2", within=0.2) is None  # never there: none, soon

@@ -27,6 +27,9 @@ log = structlog.get_logger("easel.gateway")
 
 HISTORY_SIZE = 10
 _ACTIVE_SCAN = 50  # of the owner's newest jobs, where the active ones are
+# A press the moment a status appeared can beat the projector to its job: it waits this long
+# for the view (Telegram's client shows its spinner meanwhile) before "not known".
+VIEW_CATCH_UP = 3.0
 
 
 def jobs_router() -> Router:
@@ -79,7 +82,7 @@ async def button_pressed(
     """Every press gets its one answer, whatever it finds."""
     press = pressed(query.data)
     try:
-        record = await job_views.get(press.job_id) if press else None
+        record = await job_views.get(press.job_id, within=VIEW_CATCH_UP) if press else None
         answer = await _act(query, press, record, endings, publish, bot)
     except (nats.errors.Error, TelegramAPIError) as error:
         log.error("gateway.press_failed", error=repr(error))
