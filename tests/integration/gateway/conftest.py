@@ -6,22 +6,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import AbstractAsyncContextManager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
 
 import pytest
 from nats.aio.client import Client
 from nats.aio.subscription import Subscription
 from nats.js import JetStreamContext
+from pydantic import SecretStr
 
 from easel import bus
 from easel.runtime import Runtime
-from easel_devtools.standins import BotApiStandin
+from easel_devtools.standins import DEFAULT_TOKEN, BotApiStandin
 from easel_devtools.testing import REGISTRY
-from easel_gateway.__main__ import build
+from easel_gateway.__main__ import build, serve
 from easel_gateway.settings import Settings
 from easel_gateway.telegram.updates import UpdateSource
 
 Source = Callable[[Settings], AbstractAsyncContextManager[UpdateSource]]
+Gateway = Callable[..., AbstractAsyncContextManager[None]]
 
 
 @pytest.fixture
@@ -57,5 +60,23 @@ def source(nc: Client, js: JetStreamContext) -> Source:
             finally:
                 stop.set()
                 await asyncio.wait_for(task, timeout=30)
+
+    return run
+
+
+@pytest.fixture
+def gateway(service: Any, telegram: BotApiStandin) -> Gateway:
+    """`async with gateway(**overrides):` the gateway's `serve()`, polling the stand-in."""
+
+    @asynccontextmanager
+    async def run(**overrides: Any) -> AsyncIterator[None]:
+        config = Settings(
+            telegram_bot_token=SecretStr(DEFAULT_TOKEN),
+            telegram_api_url=telegram.base_url,
+            **overrides,
+        )
+        async with service(serve, config, REGISTRY):
+            await telegram.wait_for_async(lambda: telegram.calls["getUpdates"] > 0)
+            yield
 
     return run

@@ -5,9 +5,8 @@ button, /cancel, /status, /history with "send it again", the fair share, the com
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 
 import pytest
 from aiogram import Bot
@@ -15,7 +14,6 @@ from aiogram.types import BufferedInputFile
 from nats.aio.client import Client
 from nats.js import JetStreamContext
 from nats.js.errors import KeyNotFoundError
-from pydantic import SecretStr
 
 from easel import bus
 from easel.events import (
@@ -29,31 +27,12 @@ from easel.events import (
 from easel.jobs import JobRecord, JobState, JobStore, ServiceTimes
 from easel.telegram import create_bot
 from easel_devtools.standins import DEFAULT_TOKEN, BotApiStandin, ChatMessage, png
-from easel_devtools.testing import REGISTRY, Collector
-from easel_gateway.__main__ import serve
+from easel_devtools.testing import Collector
 from easel_gateway.settings import Settings
 from easel_gateway.telegram import texts
 
 STATUS = "🎨 Enhancing prompt…"
-Gateway = Callable[..., AbstractAsyncContextManager[None]]
-
-
-@pytest.fixture
-def gateway(service: Any, telegram: BotApiStandin) -> Gateway:
-    """`async with gateway(**overrides):` the gateway's `serve()`, polling the stand-in."""
-
-    @asynccontextmanager
-    async def run(**overrides: Any) -> AsyncIterator[None]:
-        config = Settings(
-            telegram_bot_token=SecretStr(DEFAULT_TOKEN),
-            telegram_api_url=telegram.base_url,
-            **overrides,
-        )
-        async with service(serve, config, REGISTRY):
-            await telegram.wait_for_async(lambda: telegram.calls["getUpdates"] > 0)
-            yield
-
-    return run
+Gateway = Callable[..., AbstractAsyncContextManager[None]]  # the conftest's `gateway`
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """Polling mode allows exactly one poller (Telegram answers a second getUpdates with 409
-Conflict): the polling lease in NATS KV picks it, and a standby takes over when it goes."""
+Conflict): the polling lease in NATS KV picks it, and a standby takes over when it goes.
+An update is confirmed only once handled, so a poller killed mid-update loses nothing."""
 
 from __future__ import annotations
 
@@ -113,7 +114,7 @@ def telegram() -> Iterator[BotApiStandin]:
 
 
 def gateway_process(
-    tmp_path: Path, name: str, nats_server: NatsServer, telegram: BotApiStandin
+    tmp_path: Path, name: str, nats_server: NatsServer, telegram: BotApiStandin, **extra: str
 ) -> ServiceProcess:
     env = child_env(
         NATS_URL=nats_server.url,
@@ -121,6 +122,7 @@ def gateway_process(
         TELEGRAM_API_URL=telegram.base_url,
         FLUX_WORKER_URL="http://127.0.0.1:9/generate",
         LOG_FORMAT="json",
+        **extra,
     )
     process = ServiceProcess("gateway", env, tmp_path / f"gateway-{name}.log", free_port())
     process.start()
@@ -150,11 +152,13 @@ async def wait_standing_by(process: ServiceProcess, within: float = 30.0) -> Non
 
 
 async def served(telegram: BotApiStandin, requested: Subscription, chat: int) -> None:
-    """A new message gets its status message and its job published."""
+    """A new message gets its status message and its job published, and once handled it
+    is confirmed to Telegram."""
     update = telegram.send_user_message(chat, "/image a cat")
     event = ImageRequested.model_validate_json((await requested.next_msg(timeout=15)).data)
     assert event.job_id == f"tg_{chat}_{update.message_id}"
     assert [m.text for m in telegram.bot_visible_messages(chat)] == [STATUS]
+    await telegram.wait_for_async(lambda: telegram.pending_update_count == 0)
 
 
 async def test_exactly_one_of_two_gateways_polls_and_the_other_takes_over(
@@ -204,3 +208,38 @@ async def test_exactly_one_of_two_gateways_polls_and_the_other_takes_over(
     finally:
         for process in started:
             await asyncio.to_thread(process.terminate)
+
+
+async def test_a_poller_killed_while_handling_an_update_leaves_it_to_its_successor(
+    tmp_path: Path,
+    nats_server: NatsServer,
+    telegram: BotApiStandin,
+    js: JetStreamContext,
+    nc: Client,
+) -> None:
+    await lease_bucket(js)
+    requested = await nc.subscribe("image.requested.>")
+    stale = {"CLAIM_STALE_SECONDS": "2"}  # the dead poller's claim is taken over after 2 s
+    first = gateway_process(tmp_path, "first", nats_server, telegram, **stale)
+    second: ServiceProcess | None = None
+    try:
+        await asyncio.to_thread(first.wait_ready)
+        with telegram.hold("sendMessage"):  # the handler stalls on its status message
+            update = telegram.send_user_message(104, "/image a cat")
+            await telegram.wait_for_async(lambda: telegram.calls["sendMessage"] == 1)
+            polls = telegram.calls["getUpdates"]
+            # aiogram's own loop would confirm the update with this next poll.
+            await telegram.wait_for_async(lambda: telegram.calls["getUpdates"] > polls + 1)
+            assert telegram.pending_update_count == 1
+            first.kill()
+        second = gateway_process(tmp_path, "second", nats_server, telegram, **stale)
+        event = ImageRequested.model_validate_json((await requested.next_msg(timeout=30)).data)
+        assert event.job_id == f"tg_104_{update.message_id}"
+        await telegram.wait_for_async(lambda: telegram.pending_update_count == 0)
+        assert [m.text for m in telegram.bot_visible_messages(104)] == [STATUS]
+        with pytest.raises(nats.errors.TimeoutError):
+            await requested.next_msg(timeout=1)  # one job, however often it was delivered
+    finally:
+        first.kill()
+        if second is not None:
+            await asyncio.to_thread(second.terminate)

@@ -13,6 +13,7 @@ from nats.aio.client import Client
 from nats.js import JetStreamContext
 
 from easel import bus
+from easel.controls import ModelPauses, pause_note
 from easel.events import ErrorCode, ImageFailed, ImageGenerated, ImageStarted, PromptEnhanced
 from easel.natsserver import NatsServer
 from easel_devtools.standins import BotApiStandin, png
@@ -89,6 +90,35 @@ async def test_positions_are_live_and_count_down(
         edits = [text for _, text in message.edits]
         assert all(a != b for a, b in itertools.pairwise(edits)), edits
     assert telegram.bad_request_log == []
+
+
+async def test_waiting_users_see_a_pause_and_its_reason_until_the_model_resumes(
+    js: JetStreamContext,
+    telegram: BotApiStandin,
+    notifier: Any,
+    status_message: Any,
+    settings: Any,
+) -> None:
+    await bus.provision(js, settings(), REGISTRY)
+    chats = QUEUE_CHATS[:2]
+    statuses = [await status_message(chat) for chat in chats]
+    for chat, status in zip(chats, statuses, strict=True):
+        await bus.publish(js, enhanced(f"tg_{chat}_1", chat, status))
+    pauses = ModelPauses(js, await js.key_value(bus.CONTROLS_BUCKET))
+
+    def texts_now() -> list[str | None]:
+        return [current_text(telegram, c, s) for c, s in zip(chats, statuses, strict=True)]
+
+    async with notifier(queue_refresh_seconds=60):
+        running = [texts.queued("FLUX", place) for place in (1, 2)]
+        await telegram.wait_for_async(lambda: texts_now() == running, timeout=15)
+        pause = await pauses.pause("flux", "new GPU", "cli")
+        note = pause_note("FLUX", pause)
+        paused = [texts.queued("FLUX", place, None, note) for place in (1, 2)]
+        await telegram.wait_for_async(lambda: texts_now() == paused, timeout=15)
+        assert "FLUX is paused: new GPU. Your request keeps its place" in paused[0]
+        await pauses.resume("flux")
+        await telegram.wait_for_async(lambda: texts_now() == running, timeout=15)
 
 
 async def test_twenty_chats_under_flood_limits_lose_nothing(

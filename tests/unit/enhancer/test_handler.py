@@ -6,6 +6,7 @@ from __future__ import annotations
 from nats.js.api import PubAck
 
 from easel import bus
+from easel.controls import Blocklist
 from easel.events import ErrorCode, Event, ImageFailed, PromptEnhanced, PromptEnhancing
 from easel.jobs import Ending
 from easel_devtools.testing import REGISTRY, MemoryEndings, requested
@@ -138,3 +139,18 @@ async def test_a_cancelled_job_is_not_enhanced_and_not_queued() -> None:
     assert outcome == bus.ACK
     assert published == []
     assert llm.prompts == []
+
+
+async def test_an_enhanced_prompt_the_blocklist_matches_gives_way_to_the_users_words() -> None:
+    published = Published()
+    handler = Enhancer(
+        publish=published,
+        registry=REGISTRY,
+        llm=Llm("A cat in a blood bath"),
+        endings=MemoryEndings(),  # type: ignore[arg-type]
+        blocklist=Blocklist.parse("blood bath\n"),
+    )
+    await handler.handle(requested("tg_1_9"), DELIVERY)
+    _, event = published
+    assert isinstance(event, PromptEnhanced)
+    assert (event.prompt, event.enhanced, event.fallback_reason) == ("a cat", False, "blocked")

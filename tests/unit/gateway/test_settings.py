@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
+from easel.controls import Access
 from easel.settings import describe_error
 from easel_gateway.settings import Settings
 
@@ -99,3 +100,23 @@ def test_bad_webhook_settings_are_one_clear_line(
     assert line.startswith(expected)
     if variable == "WEBHOOK_SECRET":
         assert value not in line
+
+
+def test_the_operators_controls(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:abc")
+    settings = Settings()
+    assert (settings.access, settings.admin_user_ids) == (Access.OPEN, frozenset())
+    monkeypatch.setenv("ACCESS", "allowlist")
+    monkeypatch.setenv("ADMIN_USER_IDS", " 12345, 678 ,")
+    settings = Settings()
+    assert (settings.access, settings.admin_user_ids) == (Access.ALLOWLIST, {12345, 678})
+    monkeypatch.setenv("ADMIN_USER_IDS", "")
+    assert Settings().admin_user_ids == frozenset()
+    monkeypatch.setenv("ADMIN_USER_IDS", "12345,@alice")
+    monkeypatch.setenv("ACCESS", "closed")
+    with pytest.raises(ValidationError) as caught:
+        Settings()
+    assert describe_error(caught.value) == [
+        "ACCESS: Input should be 'open' or 'allowlist'",
+        "ADMIN_USER_IDS: Value error, Telegram user ids, comma-separated, e.g. 12345,67890",
+    ]

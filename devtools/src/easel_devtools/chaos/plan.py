@@ -7,6 +7,7 @@ import random
 from dataclasses import dataclass, field
 
 from easel.natsserver import free_port
+from easel_devtools.harness.system import SERVICES
 
 WEBHOOK_SECRET = "chaos-webhook-secret_0123456789"
 # The gateway registers this with the Bot API stand-in, which only records it: the users
@@ -37,9 +38,10 @@ class Traffic:
 
 @dataclass(frozen=True)
 class Kills:
-    per_service: int  # each of the four services is SIGKILLed this many times
+    per_service: int  # each victim service is SIGKILLed this many times
     every_seconds: float  # mean pause between two faults (±40 %)
-    nats_restarts: int = 1
+    nats_kills: int = 1  # nats-server SIGKILLed (its store stays) and started again
+    victims: tuple[str, ...] = SERVICES
 
 
 @dataclass(frozen=True)
@@ -93,16 +95,20 @@ class Env:
     # default 30 s only slows the run down (the takeover path is the same).
     claim_stale_seconds: float = 5.0
     faults: Faults | None = None
+    polling: bool = False  # the gateway polls getUpdates instead of serving the webhook
 
     def variables(self) -> dict[str, str]:
-        env = {
-            "GATEWAY_MODE": "webhook",
-            "WEBHOOK_URL": WEBHOOK_PUBLIC_URL,
-            "WEBHOOK_SECRET": WEBHOOK_SECRET,
-            "WEBHOOK_HOST": "127.0.0.1",
-            "WEBHOOK_PORT": str(self.webhook_port),
-            "CLAIM_STALE_SECONDS": str(self.claim_stale_seconds),
-        }
+        env = {"CLAIM_STALE_SECONDS": str(self.claim_stale_seconds)}
+        if self.polling:
+            env["GATEWAY_MODE"] = "polling"
+        else:
+            env |= {
+                "GATEWAY_MODE": "webhook",
+                "WEBHOOK_URL": WEBHOOK_PUBLIC_URL,
+                "WEBHOOK_SECRET": WEBHOOK_SECRET,
+                "WEBHOOK_HOST": "127.0.0.1",
+                "WEBHOOK_PORT": str(self.webhook_port),
+            }
         if self.faults is not None:
             env |= {
                 "GENERATOR_BACKEND_TIMEOUT_SECONDS": str(self.faults.backend_timeout_seconds),
@@ -112,5 +118,6 @@ class Env:
         return env
 
     @property
-    def webhook_url(self) -> str:
-        return f"http://127.0.0.1:{self.webhook_port}/telegram/webhook"
+    def webhook_url(self) -> str | None:
+        """Where the users' updates are POSTed; None: the gateway fetches them."""
+        return None if self.polling else f"http://127.0.0.1:{self.webhook_port}/telegram/webhook"

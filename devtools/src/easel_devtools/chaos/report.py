@@ -54,7 +54,11 @@ def _common(run: Run) -> Rows:
         ("lost", str(verdicts["lost"])),
         ("duplicated", str(verdicts["duplicated"])),
         ("stray status messages", str(stray)),
-        ("webhook POSTs", f"{run.posts} ({run.refused_posts} without a 200, retried)"),
+        (
+            ("webhook POSTs", f"{run.posts} ({run.refused_posts} without a 200, retried)")
+            if run.posts
+            else ("updates", "fetched by the gateway (getUpdates)")
+        ),
         ("Telegram 429s", str(run.retry_after)),
         ("dead letters", _counts(run.letters)),
         ("consumers idle at the end", "yes" if not run.busy_after else _counts(run.busy_after)),
@@ -74,8 +78,8 @@ def kills_rows(run: KillsRun) -> Rows:
     return [
         *_common(run),
         *_cancel_rows(run),
-        ("kills", ", ".join(f"{s} {chaos.kills[s]}" for s in SERVICES)),
-        ("NATS restarts", str(chaos.nats_restarts)),
+        ("kills", ", ".join(f"{s} {chaos.kills[s]}" for s in SERVICES if s in chaos.kills)),
+        ("NATS SIGKILLs", str(chaos.nats_kills)),
         (
             "fault → all ready",
             f"median {_percentile(recoveries, 0.5):.1f} s, max {max(recoveries, default=0):.1f} s",

@@ -2,7 +2,8 @@
 stand-ins), each ending once every user has their ending and every consumer is idle.
 
 - `run_kills`: users send, and some cancel, while the supervisor SIGKILLs services and
-  restarts NATS; the job view is then held against what each user saw.
+  NATS; the job view is then held against what each user saw. With `polling`, the gateway
+  fetches the updates with getUpdates, and is the one killed, again and again.
 - `run_faults`: users send while the workers fail (5xx, hangs past the generator's read
   timeout, 200 with an HTML page); no kills, so every attempt is the retry policy's.
 """
@@ -87,14 +88,26 @@ class FaultsRun(Run):
     bound_seconds: float = 0.0
 
 
+# A killed poller's successor waits out the lease's term; 3 s instead of 15 s lets a run
+# have many kills in a burst (the takeover path is the same).
+POLLING_LEASE_SECONDS = 3.0
+
+
 async def run_kills(
-    traffic: Traffic, kills: Kills, seed: int, *, settle: float, workdir: Path | None = None
+    traffic: Traffic,
+    kills: Kills,
+    seed: int,
+    *,
+    settle: float,
+    workdir: Path | None = None,
+    polling: bool = False,
 ) -> KillsRun:
     rng = random.Random(seed)
     requests = schedule(traffic, rng)
-    env = Env()
-    run = KillsRun("kills", seed, traffic)
-    async with _System(env, workdir) as system:
+    env = Env(polling=polling)
+    run = KillsRun("polling" if polling else "kills", seed, traffic)
+    lease = POLLING_LEASE_SECONDS if polling else None
+    async with _System(env, workdir, lease) as system:
         supervisor = Supervisor(system, kills, rng)
         users = Users(system.telegram, env.webhook_url, patience=settle)
         began = time.monotonic()
@@ -212,10 +225,12 @@ async def _settle(
 
 
 class _System:
-    """EaselSystem in webhook mode, with Telegram's flood limits, started off the loop."""
+    """EaselSystem with Telegram's flood limits, started off the loop."""
 
-    def __init__(self, env: Env, workdir: Path | None) -> None:
-        self.system = EaselSystem(workdir, flood_limits=True, env=env.variables())
+    def __init__(self, env: Env, workdir: Path | None, lease_seconds: float | None = None) -> None:
+        self.system = EaselSystem(
+            workdir, flood_limits=True, env=env.variables(), lease_seconds=lease_seconds
+        )
         self.system.flux.service_time = SERVICE_SECONDS["flux"]
         self.system.sdxl.service_time = SERVICE_SECONDS["sdxl"]
 

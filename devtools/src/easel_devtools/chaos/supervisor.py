@@ -1,8 +1,8 @@
 """The supervisor: SIGKILLs a random service every few seconds and restarts it, as an
-orchestrator would after an OOM kill, and restarts the NATS server once mid-run.
+orchestrator would after an OOM kill, and SIGKILLs the NATS server once mid-run.
 
-The order is seeded: rounds of the four services in random order, so each is killed the
-planned number of times, with the NATS restart(s) spread in between. Before each kill the
+The order is seeded: rounds of the victim services in random order, so each is killed the
+planned number of times, with the NATS kill(s) spread in between. Before each kill the
 victim's counters are read, so figures such as redeliveries survive its restarts.
 """
 
@@ -18,7 +18,6 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from easel_devtools.chaos.plan import Kills
 from easel_devtools.harness import EaselSystem, ServiceProcess
-from easel_devtools.harness.system import SERVICES
 
 NATS = "nats"
 # Counters worth adding up over every process a service had (name → labels kept).
@@ -63,7 +62,7 @@ class Ledger:
 @dataclass
 class Chaos:
     kills: Counter[str] = field(default_factory=Counter)
-    nats_restarts: int = 0
+    nats_kills: int = 0
     recoveries: list[float] = field(default_factory=list)  # seconds from kill to ready
     order: list[str] = field(default_factory=list)
 
@@ -71,10 +70,10 @@ class Chaos:
 def fault_order(kills: Kills, rng: random.Random) -> list[str]:
     order: list[str] = []
     for _ in range(kills.per_service):
-        order += rng.sample(SERVICES, len(SERVICES))
-    for n in range(kills.nats_restarts):
+        order += rng.sample(kills.victims, len(kills.victims))
+    for n in range(kills.nats_kills):
         # Spread evenly, never first or last: mid-run, with traffic on both sides.
-        order.insert((n + 1) * len(order) // (kills.nats_restarts + 1) + n, NATS)
+        order.insert((n + 1) * len(order) // (kills.nats_kills + 1) + n, NATS)
     return order
 
 
@@ -92,8 +91,8 @@ class Supervisor:
             await asyncio.sleep(pause)  # the kill cadence is the experiment
             began = time.monotonic()
             if victim == NATS:
-                await asyncio.to_thread(self._restart_nats)
-                self.chaos.nats_restarts += 1
+                await asyncio.to_thread(self._kill_nats)
+                self.chaos.nats_kills += 1
             else:
                 await asyncio.to_thread(self._kill_and_restart, self._system[victim])
                 self.chaos.kills[victim] += 1
@@ -110,9 +109,10 @@ class Supervisor:
         service.start()
         service.wait_ready(timeout=60)
 
-    def _restart_nats(self) -> None:
-        # The store directory stays: JetStream state survives, the clients reconnect.
-        self._system.nats.stop()
+    def _kill_nats(self) -> None:
+        # No shutdown: what JetStream had acknowledged must be in its store directory,
+        # which stays; the clients reconnect.
+        self._system.nats.stop(kill=True)
         self._system.nats.start()
         for service in self._system.services.values():
             service.wait_ready(timeout=60)

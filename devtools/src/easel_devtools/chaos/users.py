@@ -1,9 +1,10 @@
 """The users, and Telegram's webhook delivery to the gateway.
 
-Each user writes their messages at the planned times (one chat each). Telegram POSTs each
-update to the webhook with the secret token and tries again until it gets a 200: after a
-refused connection (the gateway is down), a dropped one (it died mid-request), a timeout
-or an error status. A chat's messages go one at a time, in order.
+Each user writes their messages at the planned times (one chat each). In webhook mode
+Telegram POSTs each update to the webhook with the secret token and tries again until it
+gets a 200: after a refused connection (the gateway is down), a dropped one (it died
+mid-request), a timeout or an error status. A chat's messages go one at a time, in order.
+In polling mode the update waits in the Bot API stand-in until the gateway fetches it.
 
 A user who cancels presses "✖ Cancel" on the request's status message at the planned time,
 if it shows the button then; if the button is gone by then (delivered, failed, sending),
@@ -31,7 +32,7 @@ LAST_RETRY = 2.0
 
 
 class Users:
-    def __init__(self, telegram: BotApiStandin, webhook_url: str, patience: float) -> None:
+    def __init__(self, telegram: BotApiStandin, webhook_url: str | None, patience: float) -> None:
         self._telegram = telegram
         self._url = webhook_url
         self._patience = patience  # seconds of retrying one update before giving up
@@ -106,6 +107,8 @@ class Users:
         self, session: aiohttp.ClientSession, update: Update | CallbackPress
     ) -> tuple[int, float | None]:
         """POSTs made, and when the 200 came (None: not within the users' patience)."""
+        if self._url is None:
+            return 0, time.monotonic()  # polling: queued for getUpdates, nothing to POST
         headers = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
         give_up = time.monotonic() + self._patience
         wait, posts = FIRST_RETRY, 0

@@ -10,7 +10,9 @@ from types import TracebackType
 from typing import Self
 
 import nats
+from nats.js.api import KeyValueConfig
 
+from easel import bus
 from easel.natsserver import NatsServer, free_port
 from easel_devtools.harness.process import ServiceProcess, child_env
 from easel_devtools.standins import BotApiStandin, FluxWorkerStandin, LlmStandin, SdxlWorkerStandin
@@ -31,7 +33,9 @@ class EaselSystem:
         flood_limits: bool = False,
         llm: bool = True,
         env: dict[str, str] | None = None,
+        lease_seconds: float | None = None,
     ) -> None:
+        """`lease_seconds`: the polling lease's term, if not the production 15 s."""
         self._own_dir = workdir is None
         self.workdir = workdir or Path(tempfile.mkdtemp(prefix="easel-system-"))
         self.nats = NatsServer(store_dir=self.workdir / "jetstream")
@@ -41,6 +45,7 @@ class EaselSystem:
         self.llm = LlmStandin(api_key=LLM_KEY)
         self._llm_enabled = llm
         self._extra_env = env or {}
+        self._lease_seconds = lease_seconds
         self.services: dict[str, ServiceProcess] = {}
 
     def start(self, services: tuple[str, ...] = SERVICES) -> Self:
@@ -53,6 +58,8 @@ class EaselSystem:
 
     def _start(self, services: tuple[str, ...]) -> Self:
         self.nats.start()
+        if self._lease_seconds is not None:
+            asyncio.run(self._lease_bucket(self._lease_seconds))
         env = child_env(
             NATS_URL=self.nats.url,
             TELEGRAM_BOT_TOKEN=BOT_TOKEN,
@@ -85,6 +92,16 @@ class EaselSystem:
         for service in self.services.values():
             service.wait_ready()
         return self
+
+    async def _lease_bucket(self, term: float) -> None:
+        """Made before the gateways provision it: they keep an existing bucket and take
+        the lease's term from its TTL."""
+        nc = await nats.connect(self.nats.url)
+        try:
+            config = KeyValueConfig(bucket=bus.GATEWAY_LEASE_BUCKET, ttl=term, history=1)
+            await nc.jetstream().create_key_value(config)
+        finally:
+            await nc.close()
 
     def __getitem__(self, name: str) -> ServiceProcess:
         return self.services[name]

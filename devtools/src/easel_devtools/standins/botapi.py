@@ -9,11 +9,12 @@ count. Inline keyboards are stored as Telegram echoes them back (see `reply_mark
 
 from __future__ import annotations
 
+import contextlib
 import html
 import re
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -180,6 +181,7 @@ class BotApiStandin(StandinServer):
         self._presses: dict[str, tuple[CallbackPress, float]] = {}  # id -> (press, monotonic)
         self._answers: dict[str, CallbackAnswer] = {}  # id -> its one accepted answer
         self._commands: dict[tuple[ScopeKey, str], list[dict[str, str]]] = {}
+        self._held: set[str] = set()  # methods whose calls wait (a slow network)
         self._methods: dict[str, Callable[[Params], Any]] = {
             "getMe": self._get_me,
             "setWebhook": self._set_webhook,
@@ -305,6 +307,19 @@ class BotApiStandin(StandinServer):
         with self._lock:
             self._ensure_chat(chat_id, None)
             self._changed()
+
+    @contextlib.contextmanager
+    def hold(self, method: str) -> Iterator[None]:
+        """Calls of `method` wait (unanswered, as on a slow link) until the block ends, or
+        until the client gives up."""
+        with self._lock:
+            self._held.add(method)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._held.discard(method)
+                self._changed()
 
     def redeliver(self, update: Update) -> Update:
         """Queue the same message again under a new update_id (an unconfirmed redelivery)."""
@@ -479,6 +494,7 @@ class BotApiStandin(StandinServer):
             if method not in self._methods:
                 raise ApiError(404, "Not Found")
             params = await read_params(request)
+            await self._until(lambda: method not in self._held, None)
             if method == "getUpdates":
                 result: Any = await self._get_updates(params)
             else:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 
 from easel import bus
+from easel.controls import Blocklist
 from easel.events import ImageRequested
 from easel.jobs import Endings
 from easel.runtime import Runtime, run, until_stopped
@@ -36,6 +37,7 @@ async def serve(rt: Runtime[Settings]) -> None:
             llm=llm,
             endings=Endings(await rt.js.key_value(bus.ENDINGS_BUCKET)),
             deadline_seconds=settings.job_deadline_seconds,
+            blocklist=Blocklist.load(settings.blocklist_file),
         )
         loop = bus.ConsumerLoop(
             rt.js,

@@ -1,4 +1,7 @@
-"""One `image.requested` in, one `prompt.enhanced` out; enhancement never fails a job."""
+"""One `image.requested` in, one `prompt.enhanced` out; enhancement never fails a job.
+
+An enhanced prompt the operator's blocklist matches is dropped for the user's own, which
+passed the gateway's check of the same list."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from typing import Protocol
 import structlog
 
 from easel import bus
+from easel.controls import Blocklist
 from easel.events import (
     ErrorCode,
     ImageFailed,
@@ -25,6 +29,7 @@ log = structlog.get_logger("easel.enhancer")
 
 NOT_CONFIGURED = "not_configured"
 UNUSABLE_ANSWER = "unusable_answer"
+BLOCKED = "blocked"
 
 
 class Llm(Protocol):
@@ -42,12 +47,14 @@ class Enhancer:
         llm: Llm | None,
         endings: Endings,
         deadline_seconds: float = 600.0,
+        blocklist: Blocklist | None = None,
     ):
         self._publish = publish
         self._registry = registry
         self._endings = endings
         self._llm = llm
         self._deadline_seconds = deadline_seconds
+        self._blocklist = blocklist or Blocklist()
 
     async def handle(self, event: ImageRequested, delivery: bus.Delivery) -> bus.Outcome:
         if self._registry.get(event.model) is None:
@@ -103,4 +110,6 @@ class Enhancer:
         cleaned = core.clean(answer)
         if cleaned is None:
             return original, UNUSABLE_ANSWER
+        if self._blocklist.blocks(cleaned):
+            return original, BLOCKED
         return cleaned, None

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
+from easel.controls import BlocklistSettings
 from easel.settings import EaselSettings
 
 
-class Settings(EaselSettings):
+class Settings(EaselSettings, BlocklistSettings):
     # An empty variable means "not set": LLM_BASE_URL= disables enhancement cleanly.
     model_config = SettingsConfigDict(env_ignore_empty=True)
 

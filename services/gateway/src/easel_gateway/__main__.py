@@ -12,6 +12,7 @@ import secrets
 import socket
 
 from easel import bus, jobs
+from easel.controls import Blocklist, ModelPauses, UserList
 from easel.events import JobEvent
 from easel.jobs import Endings, JobStore, Projector, ServiceTimes
 from easel.runtime import Runtime, run, until_stopped
@@ -74,6 +75,7 @@ async def build(rt: Runtime[Settings], stack: contextlib.AsyncExitStack) -> Upda
         # deadline it could only be failed, and the notifier would have claimed that.
         stale_after=2 * settings.job_deadline_seconds,
     )
+    controls = await rt.js.key_value(bus.CONTROLS_BUCKET)
     dispatcher, context = build_dispatcher(
         settings=settings,
         registry=rt.registry,
@@ -85,6 +87,9 @@ async def build(rt: Runtime[Settings], stack: contextlib.AsyncExitStack) -> Upda
         job_views=JobStore(await rt.js.key_value(bus.JOBS_BUCKET)),
         endings=endings,
         service_times=ServiceTimes(await rt.js.key_value(bus.SERVICE_TIMES_BUCKET)),
+        users=UserList(controls),
+        pauses=ModelPauses(rt.js, controls),
+        blocklist=Blocklist.load(settings.blocklist_file),
     )
     bot = build_bot(settings)
     stack.push_async_callback(bot.session.close)

@@ -12,6 +12,8 @@ REQUEST_OUTCOMES = (
     "rejected_rate_limited",
     "rejected_duplicate",
     "rejected_too_many_active",  # the user has MAX_ACTIVE_JOBS_PER_USER in progress already
+    "rejected_blocked",  # the prompt matched the operator's BLOCKLIST_FILE
+    "rejected_not_allowed",  # ACCESS=allowlist and not allowed, or denied by an admin
     "failed_bus",  # NATS could not claim, rate-limit or publish: the user is told to retry
     "failed_telegram",  # the status message could not be sent, so nothing was queued
     "handed_over",  # this handler stalled and a redelivery took its claim over

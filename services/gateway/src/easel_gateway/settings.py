@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
+from pydantic_settings import NoDecode
 
+from easel.controls import Access, BlocklistSettings
 from easel.settings import EaselSettings
 from easel.telegram import TelegramSettings
 
@@ -14,8 +16,13 @@ from easel.telegram import TelegramSettings
 _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
-class Settings(EaselSettings, TelegramSettings):
+class Settings(EaselSettings, TelegramSettings, BlocklistSettings):
     metrics_port: int = Field(default=9001, ge=0, le=65535)
+
+    # The operator's controls: admins (Telegram user ids, comma-separated) may /allow,
+    # /deny, /pause, /resume and see /stats; ACCESS=allowlist admits only allowed users.
+    access: Access = Access.OPEN
+    admin_user_ids: Annotated[frozenset[int], NoDecode] = frozenset()
 
     # polling: no public URL needed, but one poller at a time (a lease in NATS KV picks it);
     # webhook: Telegram POSTs updates, so any number of replicas can sit behind a Service.
@@ -44,6 +51,16 @@ class Settings(EaselSettings, TelegramSettings):
         """The URL Telegram POSTs updates to."""
         assert self.webhook_url is not None, "only in webhook mode"
         return self.webhook_url.rstrip("/") + self.webhook_path
+
+    @field_validator("admin_user_ids", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            try:
+                return frozenset(int(part) for part in value.split(",") if part.strip())
+            except ValueError:
+                raise ValueError("Telegram user ids, comma-separated, e.g. 12345,67890") from None
+        return value
 
     @field_validator("webhook_url", "webhook_secret")
     @classmethod

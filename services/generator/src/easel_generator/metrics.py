@@ -40,6 +40,11 @@ QUEUE_OLDEST_AGE = Gauge(
     "How long the oldest job still waiting for a model's backend has waited (0 when none).",
     ["model"],
 )
+MODEL_PAUSED = Gauge(
+    "easel_model_paused",
+    "1 while an operator has paused the model (its jobs wait, in order), else 0.",
+    ["model"],
+)
 CIRCUIT_OPEN = Gauge(
     "easel_circuit_open",
     "1 while a model's circuit breaker is open or half-open (backend considered down), else 0.",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 
 from easel import bus
+from easel.controls import ModelPauses
 from easel.images import ImageReader
 from easel.jobs import Endings, ServiceTimes
 from easel.runtime import Runtime, background, run, until_stopped
@@ -31,6 +32,7 @@ async def serve(rt: Runtime[Settings]) -> None:
     images = ImageReader(rt.js)
     service_times = ServiceTimes(await rt.js.key_value(bus.SERVICE_TIMES_BUCKET))
     ledger = Ledger(await rt.js.key_value(bus.DELIVERIES_BUCKET))
+    pauses = ModelPauses(rt.js, await rt.js.key_value(bus.CONTROLS_BUCKET))
     async with contextlib.AsyncExitStack() as stack:
         bot = create_bot(settings, timeout=settings.telegram_timeout_seconds)
         stack.push_async_callback(bot.session.close)
@@ -49,6 +51,7 @@ async def serve(rt: Runtime[Settings]) -> None:
                 outbox,
                 spec=spec,
                 service_times=service_times,
+                pauses=pauses,
                 refresh_seconds=settings.queue_refresh_seconds,
             )
             await stack.enter_async_context(background(watch.run(), f"queue-watch-{spec.name}"))

@@ -27,6 +27,7 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 from pydantic import ValidationError
 
 from easel import bus
+from easel.controls import ModelPauses, pause_note
 from easel.events import PromptEnhanced, TelegramRequester
 from easel.jobs import ServiceTimes, ready_in
 from easel.settings import ModelSpec
@@ -57,6 +58,7 @@ class QueueWatch:
         *,
         spec: ModelSpec,
         service_times: ServiceTimes,
+        pauses: ModelPauses,
         refresh_seconds: float,
     ) -> None:
         self._nc = nc
@@ -66,6 +68,7 @@ class QueueWatch:
         self._display = spec.display_name
         self._capacity = spec.capacity
         self._service_times = service_times
+        self._pauses = pauses
         self._refresh = refresh_seconds
         self._durable = bus.generator_consumer(spec.name)
         self._waiting: dict[int, Waiting] = {}
@@ -100,8 +103,9 @@ class QueueWatch:
             idle_heartbeat=2.0,
         )
         # Core NATS sees JetStream publishes too: every start, result or failure of this
-        # model means the queue may have moved.
+        # model means the queue may have moved; a pause or resumption changes its text.
         moves = await self._nc.subscribe(f"image.*.{self._model}", cb=self._on_move)
+        paused = await self._nc.subscribe(ModelPauses.subject(self._model), cb=self._on_move)
         log.info("notifier.queue_watch_started", model=self._model, start_seq=start)
         try:
             while True:
@@ -116,7 +120,7 @@ class QueueWatch:
                 # on the cores the generator hands out the next job on.
                 await asyncio.sleep(_MIN_ROUND_SECONDS)
         finally:
-            for sub in (replay, moves):
+            for sub in (replay, moves, paused):
                 with contextlib.suppress(Exception):
                     await sub.unsubscribe()
 
@@ -136,16 +140,18 @@ class QueueWatch:
         try:
             info = await self._js.consumer_info(bus.PROMPTS, self._durable)
             service = await self._service_times.of(self._model)
+            pause = await self._pauses.of(self._model)
         except (nats.errors.Error, TimeoutError) as error:
             log.warning("notifier.queue_info_failed", model=self._model, error=repr(error))
             return
         delivered = info.delivered.stream_seq or 0
         for seq in [seq for seq in self._waiting if seq <= delivered]:
             del self._waiting[seq]
+        note = None if pause is None else pause_note(self._display, pause)
         for job, place in positions(self._waiting, delivered):
             if job.requester is not None:
                 eta = ready_in(place, self._capacity, service) if service else None
-                text = texts.queued(self._display, place, eta)
+                text = texts.queued(self._display, place, eta, note)
                 with structlog.contextvars.bound_contextvars(job_id=job.job_id, model=self._model):
                     self._outbox.edit(
                         job.requester.chat_id,

@@ -13,7 +13,11 @@ CAPTION_LIMIT = 1024  # Telegram counts UTF-16 code units, after entity parsing
 ELLIPSIS = "…"
 
 
-def queued(model: str, position: int, ready_in: float | None = None) -> str:
+def queued(
+    model: str, position: int, ready_in: float | None = None, pause_note: str | None = None
+) -> str:
+    if pause_note is not None:  # no estimate: the wait is the operator's
+        return f"⏳ In {model} queue: position {position}\n{pause_note}"
     return f"⏳ In {model} queue: position {position}{_about(ready_in, ' · ')}"
 
 

@@ -19,6 +19,7 @@ from easel.bus._publish import (
 from easel.bus._topology import (
     ACTIVE_JOBS_BUCKET,
     ADVISORIES,
+    CONTROLS_BUCKET,
     DELIVERIES_BUCKET,
     DLQ,
     ENDINGS_BUCKET,
@@ -49,6 +50,7 @@ __all__ = [
     "ACK",
     "ACTIVE_JOBS_BUCKET",
     "ADVISORIES",
+    "CONTROLS_BUCKET",
     "DELIVERIES_BUCKET",
     "DLQ",
     "ENDINGS_BUCKET",

@@ -11,6 +11,7 @@ from nats.js.object_store import ObjectStore
 
 from easel.bus._topology import (
     ACTIVE_JOBS_BUCKET,
+    CONTROLS_BUCKET,
     DELIVERIES_BUCKET,
     ENDINGS_BUCKET,
     GATEWAY_LEASE_BUCKET,
@@ -50,13 +51,16 @@ async def provision(js: JetStreamContext, settings: EaselSettings, registry: Mod
                 "bus.consumer_config_conflict", consumer=consumer.durable_name, error=str(error)
             )
     for bucket, ttl in (
-        (RATE_LIMIT_BUCKET, None),
+        # Every window is at most a day long (RATE_LIMIT_WINDOW_SECONDS ≤ 86,400), so a key
+        # untouched for a day holds no request that still counts.
+        (RATE_LIMIT_BUCKET, 86_400.0),
         (JOB_CLAIMS_BUCKET, settings.stream_max_age_seconds),
         (DELIVERIES_BUCKET, settings.stream_max_age_seconds),
         (JOBS_BUCKET, settings.history_days * 86_400),
         (ENDINGS_BUCKET, settings.stream_max_age_seconds),
         (ACTIVE_JOBS_BUCKET, settings.stream_max_age_seconds),
         (SERVICE_TIMES_BUCKET, None),
+        (CONTROLS_BUCKET, None),  # kept until an admin changes it
         (GATEWAY_LEASE_BUCKET, GATEWAY_LEASE_SECONDS),
     ):
         await _kv(js, bucket, ttl, settings.stream_replicas)
@@ -73,7 +77,15 @@ async def _kv(js: JetStreamContext, bucket: str, ttl: float | None, replicas: in
     except BadRequestError as error:
         if error.err_code != _STREAM_NAME_IN_USE:
             raise
-        return await js.key_value(bucket)
+    kv = await js.key_value(bucket)
+    # An existing bucket keeps its TTL (a test may shorten the lease's), but one made
+    # without any, by a version before its TTL was set, gets it now.
+    if ttl is not None and not (await kv.status()).ttl:
+        stream = await js.stream_info(f"KV_{bucket}")
+        stream.config.max_age = ttl
+        await js.update_stream(stream.config)
+        log.info("bus.bucket_ttl_set", bucket=bucket, ttl=ttl)
+    return kv
 
 
 async def images_store(js: JetStreamContext, settings: EaselSettings) -> ObjectStore:

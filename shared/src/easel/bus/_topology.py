@@ -44,6 +44,8 @@ JOBS_BUCKET = "easel_jobs"  # the job view: written by the projector only
 ENDINGS_BUCKET = "easel_job_endings"  # each job's one ending: the first claim wins
 ACTIVE_JOBS_BUCKET = "easel_active_jobs"  # the gateway's fair share: each user's active jobs
 SERVICE_TIMES_BUCKET = "easel_service_times"  # per model, the generation times' average
+# The operator's controls: `user.<id>` (allowed or denied), `pause.<model>` (the reason).
+CONTROLS_BUCKET = "easel_controls"
 # The polling gateway's lease: a key that expires with the bucket's TTL unless renewed.
 GATEWAY_LEASE_BUCKET = "easel_gateway_lease"
 GATEWAY_LEASE_SECONDS = 15.0

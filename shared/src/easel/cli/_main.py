@@ -6,7 +6,7 @@ import argparse
 import asyncio
 from pathlib import Path
 
-from easel.cli import _dlq, _jobs, _provision, _submit, _up
+from easel.cli import _controls, _dlq, _jobs, _provision, _submit, _up
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -51,6 +51,20 @@ def main(argv: list[str] | None = None) -> None:
     which.add_argument("--all", action="store_true", help="every letter in the DLQ")
     replay.add_argument("--delete", action="store_true", help="delete each letter once replayed")
 
+    users = commands.add_parser("users", help="who may use the bot (with ACCESS=allowlist)")
+    users_commands = users.add_subparsers(dest="users_command", required=True)
+    for action, text in (("allow", "let a user in"), ("deny", "keep a user out")):
+        users_commands.add_parser(action, help=text).add_argument("user_id", type=int)
+    users_commands.add_parser("list", help="user id, standing, by whom, when")
+
+    models = commands.add_parser("models", help="pause a model (its jobs wait) or resume it")
+    models_commands = models.add_subparsers(dest="models_command", required=True)
+    pause = models_commands.add_parser("pause", help="stop handing its jobs to the backend")
+    pause.add_argument("model")
+    pause.add_argument("--reason", default="", help="shown to the users who wait")
+    models_commands.add_parser("resume", help="hand its jobs out again").add_argument("model")
+    models_commands.add_parser("list", help="each model: running, or paused and why")
+
     args = parser.parse_args(argv)
     match args.command:
         case "up":
@@ -69,6 +83,12 @@ def main(argv: list[str] | None = None) -> None:
             raise SystemExit(asyncio.run(_jobs.rebuild()))
         case "job":
             raise SystemExit(asyncio.run(_jobs.show(args.job_id)))
+        case "users":
+            user_id = getattr(args, "user_id", None)
+            raise SystemExit(asyncio.run(_controls.users(args.users_command, user_id)))
+        case "models":
+            model, reason = getattr(args, "model", None), getattr(args, "reason", "")
+            raise SystemExit(asyncio.run(_controls.models(args.models_command, model, reason)))
         case "dlq" if args.dlq_command == "list":
             raise SystemExit(asyncio.run(_dlq.list_letters(max(args.limit, 1))))
         case "dlq":

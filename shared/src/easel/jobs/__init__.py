@@ -20,8 +20,9 @@ from easel.jobs._estimates import (
 )
 from easel.jobs._fold import apply, merge, owner_of, record_of
 from easel.jobs._projector import Projector, decode_job_event
-from easel.jobs._queue import positions
+from easel.jobs._queue import QueueState, positions, queue_state
 from easel.jobs._rebuild import Rebuilt, rebuild
+from easel.jobs._recent import recent
 from easel.jobs._record import JobRecord, JobState, Owner
 from easel.jobs._store import JobStore
 from easel.jobs._timeline import Row, render, rows, timeline
@@ -34,6 +35,7 @@ __all__ = [
     "JobStore",
     "Owner",
     "Projector",
+    "QueueState",
     "Rebuilt",
     "Row",
     "ServiceTime",
@@ -45,8 +47,10 @@ __all__ = [
     "merge",
     "owner_of",
     "positions",
+    "queue_state",
     "ready_in",
     "rebuild",
+    "recent",
     "record_of",
     "render",
     "rounded",

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 import stamina
 from nats.js import JetStreamContext
+from nats.js.api import KeyValueConfig
 
 from easel import bus
 from easel.events import ImageRequested, JobContext
@@ -32,6 +33,26 @@ async def test_provision_is_idempotent_and_sets_capacity(js: JetStreamContext) -
     assert info.config.filter_subject == "prompt.enhanced.flux"
     stream = await js.stream_info(bus.REQUESTS)
     assert stream.config.max_age == settings.stream_max_age_seconds
+
+
+async def test_every_bucket_that_could_grow_forever_has_a_ttl(js: JetStreamContext) -> None:
+    # A rate-limit bucket made without a TTL (as before it had one) gets it.
+    await js.create_key_value(KeyValueConfig(bucket=bus.RATE_LIMIT_BUCKET, history=1))
+    await bus.provision(js, EaselSettings(), REGISTRY)
+    ttls = {
+        bucket: (await (await js.key_value(bucket)).status()).ttl
+        for bucket in (
+            bus.RATE_LIMIT_BUCKET,
+            bus.JOB_CLAIMS_BUCKET,
+            bus.ACTIVE_JOBS_BUCKET,
+            bus.ENDINGS_BUCKET,
+            bus.DELIVERIES_BUCKET,
+            bus.JOBS_BUCKET,
+            bus.GATEWAY_LEASE_BUCKET,
+        )
+    }
+    assert ttls[bus.RATE_LIMIT_BUCKET] == 86_400
+    assert all(ttls.values()), ttls
 
 
 async def test_duplicate_publish_is_deduplicated(js: JetStreamContext) -> None:

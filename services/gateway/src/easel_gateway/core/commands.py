@@ -5,6 +5,8 @@ command word):
     /image=<model>=<prompt>     /image <model> <prompt>     /<model> <prompt>
     /image <prompt>  (the default model)      /start   /help   /models
     /cancel   /status   /history   (the user's own jobs)
+    /allow <user id>   /deny <user id>   /pause <model> [reason]   /resume <model>   /stats
+                                     (the admins' controls; see `easel_gateway.core.admin`)
 Text that does not start with a command word is not for us (None). An unknown command
 word is returned as `UnknownCommand`, so the router can point the user at /help.
 """
@@ -20,6 +22,14 @@ HelpTopic = Literal["start", "help", "models"]
 _HELP_TOPICS: dict[str, HelpTopic] = {"start": "start", "help": "help", "models": "models"}
 JobsTopic = Literal["cancel", "status", "history"]
 _JOBS_TOPICS: dict[str, JobsTopic] = {"cancel": "cancel", "status": "status", "history": "history"}
+AdminAction = Literal["allow", "deny", "pause", "resume", "stats"]
+_ADMIN_ACTIONS: dict[str, AdminAction] = {
+    "allow": "allow",
+    "deny": "deny",
+    "pause": "pause",
+    "resume": "resume",
+    "stats": "stats",
+}
 
 # The command word ends at whitespace or at the `=` of the `/image=<model>=…` form.
 _COMMAND = re.compile(r"/(?P<name>[A-Za-z0-9_-]+)(?:@(?P<bot>[A-Za-z0-9_]+))?(?=[\s=]|\Z)")
@@ -39,6 +49,14 @@ class JobsRequest:
 
 
 @dataclass(frozen=True)
+class AdminRequest:
+    """An operator's control; its argument is raw text, read by `core.admin`."""
+
+    action: AdminAction
+    argument: str
+
+
+@dataclass(frozen=True)
 class ImageRequest:
     """`model` is None for the default model; both fields are raw, not yet validated."""
 
@@ -52,7 +70,7 @@ class UnknownCommand:
     addressed: bool  # carried an `@<our bot>` suffix, so it was surely meant for us
 
 
-Command = HelpRequest | JobsRequest | ImageRequest | UnknownCommand
+Command = HelpRequest | JobsRequest | AdminRequest | ImageRequest | UnknownCommand
 
 
 def parse(text: str, models: Collection[str], bot_username: str | None = None) -> Command | None:
@@ -73,6 +91,8 @@ def parse(text: str, models: Collection[str], bot_username: str | None = None) -
         return HelpRequest(topic)
     if jobs_topic := _JOBS_TOPICS.get(name):
         return JobsRequest(jobs_topic)
+    if action := _ADMIN_ACTIONS.get(name):
+        return AdminRequest(action, rest.strip())
     if name == "image":
         return _image(rest, models)
     if name in models:

@@ -6,6 +6,7 @@ import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
+from easel.controls import Blocklist
 from easel.events import MAX_PROMPT_CHARS
 from easel.settings import ModelRegistry
 from easel_gateway.core.commands import ImageRequest
@@ -20,6 +21,7 @@ class Reason(StrEnum):
     UNKNOWN_MODEL = "unknown_model"
     EMPTY_PROMPT = "empty_prompt"
     PROMPT_TOO_LONG = "prompt_too_long"
+    BLOCKED = "blocked"  # the operator's blocklist
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,9 @@ class Rejected:
     length: int = 0  # the cleaned prompt's length, for PROMPT_TOO_LONG
 
 
-def validate(request: ImageRequest, registry: ModelRegistry) -> Accepted | Rejected:
+def validate(
+    request: ImageRequest, registry: ModelRegistry, blocklist: Blocklist | None = None
+) -> Accepted | Rejected:
     model = registry.default if request.model is None else request.model
     if registry.get(model) is None:
         return Rejected(Reason.UNKNOWN_MODEL, model)
@@ -44,6 +48,8 @@ def validate(request: ImageRequest, registry: ModelRegistry) -> Accepted | Rejec
         return Rejected(Reason.EMPTY_PROMPT, model)
     if len(prompt) > MAX_PROMPT_CHARS:
         return Rejected(Reason.PROMPT_TOO_LONG, model, len(prompt))
+    if blocklist is not None and blocklist.blocks(prompt):
+        return Rejected(Reason.BLOCKED, model)
     return Accepted(model, prompt)
 
 

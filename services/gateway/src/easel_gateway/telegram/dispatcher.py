@@ -8,6 +8,7 @@ from aiogram import Dispatcher
 from nats.js import JetStreamContext
 
 from easel import bus
+from easel.controls import Blocklist, ModelPauses, UserList
 from easel.jobs import Endings, JobStore, ServiceTimes
 from easel.settings import ModelRegistry
 from easel_gateway.settings import Settings
@@ -15,6 +16,7 @@ from easel_gateway.stores.active_jobs import ActiveJobs
 from easel_gateway.stores.claims import JobClaims
 from easel_gateway.stores.rate_limits import RateLimiter
 from easel_gateway.telegram.middlewares import MessageContext
+from easel_gateway.telegram.routers.admin import admin_router
 from easel_gateway.telegram.routers.help import help_router
 from easel_gateway.telegram.routers.image import image_router
 from easel_gateway.telegram.routers.jobs import jobs_router
@@ -32,6 +34,9 @@ def build_dispatcher(
     job_views: JobStore,
     endings: Endings,
     service_times: ServiceTimes,
+    users: UserList,
+    pauses: ModelPauses,
+    blocklist: Blocklist,
 ) -> tuple[Dispatcher, MessageContext]:
     # Keyword arguments become workflow data: handlers and filters ask for them by name.
     dispatcher = Dispatcher(
@@ -46,9 +51,12 @@ def build_dispatcher(
         job_views=job_views,
         endings=endings,
         service_times=service_times,
+        users=users,
+        pauses=pauses,
+        blocklist=blocklist,
     )
     context = MessageContext()
     dispatcher.message.outer_middleware(context)
     dispatcher.callback_query.outer_middleware(context)
-    dispatcher.include_routers(help_router(), jobs_router(), image_router())
+    dispatcher.include_routers(help_router(), jobs_router(), admin_router(), image_router())
     return dispatcher, context

@@ -1,6 +1,9 @@
 """Long polling: updates arrive by getUpdates, which Telegram allows to one poller at a
 time (a second one gets 409 Conflict). Every replica may run; the one holding the
-polling lease polls, the others stand by, not ready, and take over when it goes."""
+polling lease polls, the others stand by, not ready, and take over when it goes.
+
+The loop is ours, not aiogram's `start_polling`: it confirms an update only once the
+update has been handled (see `offsets`), so a killed gateway loses nothing."""
 
 from __future__ import annotations
 
@@ -11,17 +14,23 @@ import nats.errors
 import structlog
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramAPIError
+from aiogram.methods import GetUpdates
+from aiogram.types import Update
+from aiogram.utils.backoff import Backoff, BackoffConfig
 
 from easel.runtime import every
 from easel_gateway.metrics import POLLING_LEASE_HELD
 from easel_gateway.telegram.lease import PollingLease
 from easel_gateway.telegram.middlewares import MessageContext
+from easel_gateway.telegram.offsets import Offsets
 from easel_gateway.telegram.updates import GatewayFailed, check_bot, drain
 
 log = structlog.get_logger("easel.gateway")
 
 _POLL_SECONDS = 25  # Telegram holds getUpdates open this long when there is nothing new
 _MAX_CONCURRENT_UPDATES = 256  # bounds memory when a flood of updates arrives at once
+_RESEEN_PAUSE = 1.0  # a poll that brought only updates being handled waits for one to end
+_BACKOFF = BackoffConfig(min_delay=1.0, max_delay=5.0, factor=1.3, jitter=0.1)  # aiogram's
 
 
 class Poller:
@@ -34,6 +43,7 @@ class Poller:
         self.lease = lease
         self._task: asyncio.Task[None] | None = None
         self._standing_by = False
+        self._handling: set[asyncio.Task[None]] = set()
 
     async def readiness(self) -> str | None:
         if self._task is not None and not self._task.done():
@@ -66,15 +76,8 @@ class Poller:
         """Poll until `stop` (then hand the lease on) or until the lease is lost."""
         POLLING_LEASE_HELD.set(1)
         await self._remove_webhook()
-        self._task = asyncio.create_task(
-            self._dispatcher.start_polling(
-                self._bot,
-                polling_timeout=_POLL_SECONDS,
-                tasks_concurrency_limit=_MAX_CONCURRENT_UPDATES,
-                handle_signals=False,  # the runtime owns SIGTERM/SIGINT and sets `stop`
-                close_bot_session=False,  # handlers still running may need it
-            )
-        )
+        offsets = Offsets()
+        self._task = asyncio.create_task(self._poll(offsets))
         lost = asyncio.create_task(self._keep_lease())
         stopped = asyncio.create_task(stop.wait())
         try:
@@ -84,12 +87,16 @@ class Poller:
                 failure = self._task.exception()
                 log.critical("gateway.polling_failed", error=repr(failure))
                 raise GatewayFailed(repr(failure))
-            await self._stop_polling()
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
             if lost.done():
-                # Too long without renewing: another replica may hold the lease by now.
+                # Too long without renewing: another replica may hold the lease by now, and
+                # one more poll would cut its poll short. It gets the unconfirmed updates.
                 log.error("gateway.lease_lost", holder=self.lease.holder)
             else:
                 await drain(self.context)  # before the next holder sees these updates again
+                await self._confirm(offsets)
         finally:
             lost.cancel()
             stopped.cancel()
@@ -113,11 +120,56 @@ class Poller:
         except TelegramAPIError as error:
             log.warning("gateway.webhook_check_failed", error=str(error))
 
-    async def _stop_polling(self) -> None:
-        assert self._task is not None
+    async def _poll(self, offsets: Offsets) -> None:
+        """getUpdates until cancelled; each new update is handled in a task of its own."""
+        allowed = self._dispatcher.resolve_used_update_types()
+        # The HTTP request must outlive the long poll it carries.
+        request_timeout = int((self._bot.session.timeout or 60) + _POLL_SECONDS)
+        backoff = Backoff(config=_BACKOFF)
+        handled = asyncio.Event()
+        while True:
+            handled.clear()
+            if offsets.running >= _MAX_CONCURRENT_UPDATES:
+                await handled.wait()
+                continue
+            method = GetUpdates(
+                offset=offsets.offset, timeout=_POLL_SECONDS, allowed_updates=allowed
+            )
+            try:
+                updates = await self._bot(method, request_timeout=request_timeout)
+            except TelegramAPIError as error:  # includes the network's errors
+                log.warning("gateway.poll_failed", error=str(error), retry_in=backoff.next_delay)
+                await backoff.asleep()
+                continue
+            backoff.reset()
+            fresh = [update for update in updates if offsets.admit(update.update_id)]
+            for update in fresh:
+                task = asyncio.create_task(self._handle(update, offsets, handled))
+                self._handling.add(task)
+                task.add_done_callback(self._handling.discard)
+            if updates and not fresh:
+                # Telegram keeps answering with the updates still being handled: wait for
+                # one to end rather than ask again at once.
+                # asyncio.timeout, not wait_for: 3.11's wait_for can swallow the cancel
+                # that stops polling when it lands as the wait ends.
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(_RESEEN_PAUSE):
+                        await handled.wait()
+
+    async def _handle(self, update: Update, offsets: Offsets, handled: asyncio.Event) -> None:
         try:
-            await self._dispatcher.stop_polling()
-        except RuntimeError:  # stop came before polling started: nothing to wind down
-            self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
+            await self._dispatcher.feed_update(self._bot, update)
+        except Exception:  # the middleware catches a message's failures; this is the rest
+            log.exception("gateway.update_failed", update_id=update.update_id)
+        finally:
+            offsets.finish(update.update_id)
+            handled.set()
+
+    async def _confirm(self, offsets: Offsets) -> None:
+        """Tell Telegram which updates are handled, so the next holder does not redo them."""
+        if offsets.offset is None:
+            return
+        try:
+            await self._bot(GetUpdates(offset=offsets.offset, timeout=0, limit=1))
+        except TelegramAPIError as error:  # the next holder redoes them; claims dedupe
+            log.warning("gateway.confirm_failed", error=str(error))

@@ -4,15 +4,63 @@ back can never break formatting."""
 from __future__ import annotations
 
 import math
+from collections import Counter
 from datetime import datetime
 
+from easel.controls import Pause, Standing
 from easel.events import MAX_PROMPT_CHARS
-from easel.jobs import Ending, JobRecord, JobState, rounded
+from easel.jobs import Ending, JobRecord, JobState, QueueState, rounded
 from easel.settings import ModelRegistry
 from easel_gateway.core.validation import Reason, Rejected
 
 STATUS_ENHANCING = "🎨 Enhancing prompt…"
+
+
+def status_enhancing(pause_note: str | None = None) -> str:
+    return STATUS_ENHANCING if pause_note is None else f"{STATUS_ENHANCING}\n{pause_note}"
+
+
 QUEUE_FAILED = "⚠️ Easel could not queue your request right now; please try again."
+BLOCKED = (
+    "🚫 Sorry, I can't make this one: the prompt has words this bot's operator does not"
+    " allow. Please rephrase it."
+)
+NOT_ALLOWED = "🔒 Sorry, this bot is open to invited users only. Ask its operator for access."
+ADMINS_ONLY = "This command is for the bot's admins."
+CONTROL_FAILED = "⚠️ NATS did not answer; nothing was changed. Please try again."
+
+
+def standing_set(user_id: int, standing: Standing) -> str:
+    if standing is Standing.ALLOWED:
+        return f"✅ User {user_id} may use the bot."
+    return f"⛔ User {user_id} may no longer use the bot."
+
+
+def paused(model: str, reason: str) -> str:
+    why = f" Reason shown to users: {reason}" if reason else " No reason given."
+    return f"⏸ {model} is paused: its jobs wait, in order, until /resume {model}.{why}"
+
+
+def resumed(model: str, was_paused: bool) -> str:
+    return f"▶️ {model} resumed." if was_paused else f"{model} was not paused."
+
+
+def stats_line(
+    model: str, state: QueueState, counts: Counter[str] | None, pause: Pause | None
+) -> str:
+    counts = counts or Counter()
+    head = f"{model}: {'⏸ paused' if pause else 'running'}"
+    queue = f"queue {state.depth}, oldest wait {state.oldest_wait:.0f} s"
+    hour = (
+        f"last hour: {counts['requested']} requested, {counts['delivered']} delivered,"
+        f" {counts['failed']} failed, {counts['cancelled']} cancelled"
+    )
+    return f"{head}\n  {queue}\n  {hour}"
+
+
+def stats(lines: list[str]) -> str:
+    return "📊 Easel\n" + "\n".join(lines)
+
 
 _ECHO_LIMIT = 32  # user input quoted back in an error is cut to this many characters
 _PROMPT_PREVIEW = 40  # of a prompt in /history and /status
@@ -103,6 +151,8 @@ def rejection(rejected: Rejected, registry: ModelRegistry) -> str:
                 f"✂️ Prompt is {rejected.length} characters; the limit is {MAX_PROMPT_CHARS}."
                 " Please shorten it."
             )
+        case Reason.BLOCKED:
+            return BLOCKED
 
 
 def _unknown_model(name: str, registry: ModelRegistry) -> str:

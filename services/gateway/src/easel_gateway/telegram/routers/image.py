@@ -1,5 +1,6 @@
-"""Image commands: validate, claim the job, rate-limit, take a place in the user's fair
-share, show the status (with its "✖ Cancel"), publish, settle."""
+"""Image commands: validate (the blocklist too), check the user may use the bot, claim the
+job, rate-limit, take a place in the user's fair share, show the status (with its
+"✖ Cancel", and a paused model's reason), publish, settle."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from aiogram import Bot, Router
 from aiogram.types import Message, User
 
 from easel import bus
+from easel.controls import Blocklist, ModelPauses, UserList, may_use, pause_note
 from easel.jobs import Ending, Endings
 from easel.settings import ModelRegistry
 from easel.telegram import cancel_keyboard
@@ -19,6 +21,7 @@ from easel_gateway.core.commands import ImageRequest
 from easel_gateway.core.jobs import image_requested, job_id
 from easel_gateway.core.validation import Accepted, Rejected, validate
 from easel_gateway.metrics import REQUESTS
+from easel_gateway.settings import Settings
 from easel_gateway.stores.active_jobs import ActiveJobs
 from easel_gateway.stores.claims import ClaimLost, HeldClaim, JobClaims
 from easel_gateway.stores.rate_limits import RateLimiter
@@ -45,8 +48,12 @@ async def image_command(
     endings: Endings,
     publish: bus.Publish,
     bot: Bot,
+    settings: Settings,
+    users: UserList,
+    pauses: ModelPauses,
+    blocklist: Blocklist,
 ) -> None:
-    verdict = validate(command, registry)
+    verdict = validate(command, registry, blocklist)
     if isinstance(verdict, Rejected):
         # Bad input changes nothing: no claim, no rate-limit slot, nothing published.
         REQUESTS.labels(f"rejected_{verdict.reason}").inc()
@@ -55,9 +62,23 @@ async def image_command(
         return
     if message.from_user is None:  # only channel posts lack a sender, and they are not routed
         return
+    try:
+        standing = await users.standing(message.from_user.id)
+    except nats.errors.Error as error:
+        REQUESTS.labels("failed_bus").inc()
+        log.error("gateway.bus_unavailable", error=repr(error))
+        await reply(message, texts.QUEUE_FAILED)
+        return
+    if not may_use(settings.access, settings.admin_user_ids, message.from_user.id, standing):
+        REQUESTS.labels("rejected_not_allowed").inc()
+        log.info("gateway.not_allowed", standing=standing)
+        await reply(message, texts.NOT_ALLOWED)
+        return
     job = job_id(message.chat.id, message.message_id)
-    request = _Request(message, message.from_user, job, verdict, bot)
-    steps = _Steps(claims, limiter, active, endings, publish)
+    spec = registry.get(verdict.model)
+    display = spec.display_name if spec else verdict.model
+    request = _Request(message, message.from_user, job, verdict, bot, display)
+    steps = _Steps(claims, limiter, active, endings, publish, pauses)
     with structlog.contextvars.bound_contextvars(job_id=job, model=verdict.model):
         try:
             await _submit(request, steps)
@@ -73,6 +94,7 @@ class _Request:
     job: str
     accepted: Accepted
     bot: Bot
+    display_name: str
 
 
 @dataclass(frozen=True)
@@ -84,6 +106,7 @@ class _Steps:
     active: ActiveJobs
     endings: Endings
     publish: bus.Publish
+    pauses: ModelPauses
 
 
 async def _submit(request: _Request, steps: _Steps) -> None:
@@ -106,6 +129,7 @@ async def _submit(request: _Request, steps: _Steps) -> None:
         admission = None
         if decision is None or decision.allowed:
             admission = await steps.active.admit(request.user.id, request.job)
+        pause = await steps.pauses.of(request.accepted.model)
     except nats.errors.Error as error:
         REQUESTS.labels("failed_bus").inc()
         log.error("gateway.bus_unavailable", error=repr(error))
@@ -126,7 +150,8 @@ async def _submit(request: _Request, steps: _Steps) -> None:
         await reply(message, texts.too_many_active(steps.active.limit))
         return
     if held.status_message_id is None:
-        status = await reply(message, texts.STATUS_ENHANCING, cancel_keyboard(request.job))
+        note = None if pause is None else pause_note(request.display_name, pause)
+        status = await reply(message, texts.status_enhancing(note), cancel_keyboard(request.job))
         if status is None:  # nowhere to report progress, so the job is not queued
             REQUESTS.labels("failed_telegram").inc()
             await _not_queued(steps, held)

@@ -1,0 +1,21 @@
+"""The operator's controls: who may use the bot, paused models, the prompt blocklist."""
+
+from easel.controls._access import Access, Standing, may_use
+from easel.controls._blocklist import Blocklist, BlocklistSettings, normalise
+from easel.controls._pauses import MAX_REASON_CHARS, ModelPauses, Pause, pause_note
+from easel.controls._users import UserEntry, UserList
+
+__all__ = [
+    "MAX_REASON_CHARS",
+    "Access",
+    "Blocklist",
+    "BlocklistSettings",
+    "ModelPauses",
+    "Pause",
+    "Standing",
+    "UserEntry",
+    "UserList",
+    "may_use",
+    "normalise",
+    "pause_note",
+]
