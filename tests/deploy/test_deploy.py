@@ -337,6 +337,7 @@ BASE_OBJECTS = {
     ("PodDisruptionBudget", "easel-generator"),
     ("ScaledObject", "easel-enhancer"),
     ("ScaledObject", "easel-generator"),
+    ("ScaledObject", "easel-notifier"),
     ("PodMonitor", "easel"),
     ("PrometheusRule", "easel"),
     ("ConfigMap", "easel-config"),
@@ -496,8 +497,7 @@ def test_service_specifics(base: list[Obj]) -> None:
     assert one(base, "Service", "easel-gateway")["spec"]["ports"] == [
         {"name": "http", "port": 8080, "targetPort": "http"}
     ]
-    assert deployment(base, "notifier")["spec"]["replicas"] == 1
-    for service in ("enhancer", "generator"):  # KEDA's HPA owns their replica count
+    for service in ("enhancer", "generator", "notifier"):  # KEDA's HPA owns their count
         assert "replicas" not in deployment(base, service)["spec"]
     assert "TELEGRAM_BOT_TOKEN" in env_of(deployment(base, "notifier"))
     assert "LLM_API_KEY" in env_of(deployment(base, "enhancer"))
@@ -517,7 +517,7 @@ def test_overlay_specifics(overlay: list[Obj]) -> None:
         image = container(deployment(overlay, service))["image"]
         assert image == f"ghcr.io/example/easel-{service}:0.1.0"
     assert deployment(overlay, "gateway")["spec"]["replicas"] == 3
-    assert deployment(overlay, "notifier")["spec"]["replicas"] == 1
+    assert "replicas" not in deployment(overlay, "notifier")["spec"]
     config = _config(overlay)
     assert config["STREAM_REPLICAS"] == "3"
     for key in ("FLUX_WORKER_URL", "SDXL_WORKER_URL"):
@@ -542,6 +542,7 @@ def test_keda_triggers_match_the_topology(base: list[Obj]) -> None:
     expected = {
         "easel-enhancer": {(topology.REQUESTS, topology.ENHANCER)},
         "easel-generator": {(topology.PROMPTS, topology.generator_consumer(m)) for m in models},
+        "easel-notifier": {(topology.RESULTS, topology.NOTIFIER)},
     }
     for name, pairs in expected.items():
         scaled = one(base, "ScaledObject", name)["spec"]

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -34,10 +35,14 @@ def server_binary() -> str:
 class NatsServer:
     """One JetStream-enabled nats-server process; restartable on the same port and store."""
 
-    def __init__(self, store_dir: Path | None = None, port: int | None = None) -> None:
+    def __init__(
+        self, store_dir: Path | None = None, port: int | None = None, args: Sequence[str] = ()
+    ) -> None:
+        """`args`: more of nats-server's options, e.g. a cluster's (`--cluster`, `--routes`)."""
         self._own_dir = store_dir is None
         self.store_dir = store_dir or Path(tempfile.mkdtemp(prefix="easel-nats-"))
         self.port = port or free_port()
+        self._args = list(args)
         self._proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -46,7 +51,7 @@ class NatsServer:
 
     def start(self, timeout: float = 10.0) -> NatsServer:
         cmd = [server_binary(), "-js", "-sd", str(self.store_dir), "-a", "127.0.0.1"]
-        cmd += ["-p", str(self.port)]
+        cmd += ["-p", str(self.port), *self._args]
         self._proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -1,5 +1,6 @@
 """Polling mode allows exactly one poller (Telegram answers a second getUpdates with 409
-Conflict): the polling lease in NATS KV picks it, and a standby takes over when it goes.
+Conflict): the polling lease (`easel.runtime.Lease`) picks it, and a standby takes over
+when it goes.
 An update is confirmed only once handled, so a poller killed mid-update loses nothing."""
 
 from __future__ import annotations
@@ -27,80 +28,16 @@ from easel.natsserver import NatsServer, free_port
 from easel_devtools.harness import ServiceProcess
 from easel_devtools.harness.process import child_env
 from easel_devtools.standins import DEFAULT_TOKEN, BotApiStandin
-from easel_gateway.telegram.lease import PollingLease
 
 STATUS = "🎨 Enhancing prompt…"
 TERM = 3.0  # the lease bucket's TTL in these tests (15 s in production)
 LEASE_KEY = f"polling_{DEFAULT_TOKEN.split(':')[0]}"  # one lease per bot
 
 
-class FakeClock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
-async def lease_bucket(js: JetStreamContext, name: str = bus.GATEWAY_LEASE_BUCKET) -> KeyValue:
-    return await js.create_key_value(KeyValueConfig(bucket=name, ttl=TERM, history=1))
-
-
-@pytest.fixture
-async def kv(js: JetStreamContext) -> KeyValue:
-    return await lease_bucket(js, "lease_test")
-
-
-def lease(kv: KeyValue, holder: str, clock: FakeClock | None = None) -> PollingLease:
-    extra = {"clock": clock} if clock else {}
-    return PollingLease(kv, key="polling_1", holder=holder, term=TERM, **extra)
-
-
-async def test_one_holder_at_a_time_and_a_release_hands_it_on(kv: KeyValue) -> None:
-    a, b = lease(kv, "a"), lease(kv, "b")
-    assert await a.try_acquire()
-    assert not await b.try_acquire()
-    assert await a.renew()
-    assert (await kv.get("polling_1")).value == b"a"
-    await a.release()
-    assert not a.held
-    assert await b.try_acquire()
-    assert not await a.renew()  # released means released
-
-
-async def test_a_holder_that_stops_renewing_loses_the_lease_at_the_term(kv: KeyValue) -> None:
-    a, b = lease(kv, "a"), lease(kv, "b")
-    assert await a.try_acquire()
-    assert not await b.try_acquire()
-    await asyncio.sleep(TERM + 1)  # time passing is what is tested: no renewal, no lease
-    assert await b.try_acquire()
-    assert not await a.renew()  # the old holder learns it at its next renewal
-
-
-async def test_without_nats_the_holder_gives_up_before_the_key_can_expire(
-    nats_server: NatsServer,
-) -> None:
-    reconnected = asyncio.Event()
-
-    async def on_reconnect() -> None:
-        reconnected.set()
-
-    nc = await nats.connect(nats_server.url, reconnect_time_wait=0.1, reconnected_cb=on_reconnect)
-    kv = await lease_bucket(nc.jetstream(timeout=0.5))
-    clock = FakeClock(100.0)
-    a = lease(kv, "a", clock)
-    assert await a.try_acquire()
-    nats_server.stop()
-    try:
-        clock.now = 100.0 + a.renew_every  # one renewal missed: the key still has a term
-        assert await a.renew()
-        clock.now = 100.0 + TERM - a.renew_every  # the next may come too late: let go
-        assert not await a.renew()
-        assert not a.held
-    finally:
-        nats_server.start()
-        await asyncio.wait_for(reconnected.wait(), timeout=10)  # a clean close needs it
-        await nc.close()
+async def lease_bucket(js: JetStreamContext) -> KeyValue:
+    """Made before the gateways provision it: they keep it, and take its 3 s TTL as the
+    lease's term."""
+    return await js.create_key_value(KeyValueConfig(bucket=bus.LEASE_BUCKET, ttl=TERM, history=1))
 
 
 # --- two gateway processes in polling mode ----------------------------------------------------

@@ -121,6 +121,50 @@ async def test_waiting_users_see_a_pause_and_its_reason_until_the_model_resumes(
         await telegram.wait_for_async(lambda: texts_now() == running, timeout=15)
 
 
+async def test_one_of_two_replicas_edits_positions_and_the_other_takes_over(
+    js: JetStreamContext,
+    telegram: BotApiStandin,
+    notifier: Any,
+    status_message: Any,
+    settings: Any,
+) -> None:
+    await bus.provision(js, settings(), REGISTRY)
+    chats = QUEUE_CHATS[:3]
+    statuses = [await status_message(chat) for chat in chats]
+    jobs = [enhanced(f"tg_{c}_1", c, s) for c, s in zip(chats, statuses, strict=True)]
+
+    def texts_now(n: int) -> list[str | None]:
+        return [current_text(telegram, c, s) for c, s in zip(chats[:n], statuses[:n], strict=True)]
+
+    first = notifier(queue_refresh_seconds=60)
+    await first.__aenter__()
+    try:
+        await bus.publish(js, jobs[0])
+        await telegram.wait_for_async(lambda: texts_now(1) == [texts.queued("FLUX", 1)])
+        async with notifier(queue_refresh_seconds=60):  # a second replica, standing by
+            await bus.publish(js, jobs[1])
+            expected = [texts.queued("FLUX", place) for place in (1, 2)]
+            await telegram.wait_for_async(lambda: texts_now(2) == expected)
+            # Both replicas ran, one edited: no edit to a text the message already showed
+            # (Telegram answers that with 400 "message is not modified").
+            assert telegram.bad_request_log == []
+            await first.__aexit__(None, None, None)  # the leader stops and hands the lease on
+            first = None
+            await bus.publish(js, jobs[2])
+            expected = [texts.queued("FLUX", place) for place in (1, 2, 3)]
+            await telegram.wait_for_async(lambda: texts_now(3) == expected, timeout=15)
+    finally:
+        if first is not None:
+            await first.__aexit__(None, None, None)
+    # The new leader knows nothing of what the old one showed: at most one repeat per job
+    # that was waiting at the handover.
+    assert len(telegram.bad_request_log) <= 2
+    for chat, status in zip(chats, statuses, strict=True):
+        [message] = [m for m in telegram.messages(chat) if m.message_id == status]
+        edits = [text for _, text in message.edits]
+        assert len(edits) == len(set(edits)), edits
+
+
 async def test_twenty_chats_under_flood_limits_lose_nothing(
     nats_server: NatsServer,
     nc: Client,

@@ -1,4 +1,5 @@
-"""`just chaos [--seed N] [--no-append] [--only kills|polling|faults]`: the scenarios at full size;
+"""`just chaos [--seed N] [--no-append] [--only kills|polling|faults] [--cluster]`: the
+scenarios at full size (`--cluster`: the kill run on a 3-node NATS cluster instead);
 prints their tables, appends them to docs/BENCHMARKS.md, exits 1 if a user lost a request
 or got two endings for one (a photo after "Cancelled" among them), a job was cancelled
 unasked, reached a backend after it was cancelled in line, or the job view disagrees with
@@ -18,6 +19,8 @@ from easel_devtools.chaos import report
 from easel_devtools.chaos.plan import Faults, Kills, Traffic
 from easel_devtools.chaos.scenarios import FaultsRun, KillsRun, Run, run_faults, run_kills
 from easel_devtools.paths import BENCHMARKS
+
+_SCENARIOS = ("kills", "polling", "faults")
 
 
 def failures(run: Run) -> list[str]:
@@ -44,20 +47,32 @@ async def main(args: argparse.Namespace) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="easel-chaos-"))
     print(f"service logs under {workdir}", flush=True)
     runs: list[Run] = []
-    tables = []
-    if args.only in (None, "kills"):
-        kills_run = await run_kills(
-            Traffic(users=30, per_user=10, send_seconds=60, cancel_share=0.3),
-            Kills(per_service=3, every_seconds=3.0, nats_kills=1),
+    tables: list[tuple[str, report.Rows]] = []
+
+    def record(title: str, run: Run) -> None:
+        rows = report.faults_rows(run) if isinstance(run, FaultsRun) else report.kills_rows(run)
+        runs.append(run)
+        tables.append((title, rows))
+        print(report.text_table(title, rows), flush=True)
+
+    full = Traffic(users=30, per_user=10, send_seconds=60, cancel_share=0.3)
+    wanted = set() if args.cluster else {args.only} if args.only else set(_SCENARIOS)
+    if args.cluster:
+        run = await run_kills(
+            full,
+            Kills(per_service=2, every_seconds=3.0, nats_kills=3),
             seed,
             settle=240,
-            workdir=workdir / "kills",
+            workdir=workdir / "cluster",
+            cluster=True,
         )
-        runs.append(kills_run)
-        tables.append(("SIGKILLs of every service and of NATS", report.kills_rows(kills_run)))
-        print(report.text_table(tables[-1][0], tables[-1][1]), flush=True)
-    if args.only in (None, "polling"):
-        polling_run = await run_kills(
+        record("A 3-node NATS cluster: its work streams' leaders and every service SIGKILLed", run)
+    if "kills" in wanted:
+        kills = Kills(per_service=3, every_seconds=3.0, nats_kills=1)
+        run = await run_kills(full, kills, seed, settle=240, workdir=workdir / "kills")
+        record("SIGKILLs of every service and of NATS", run)
+    if "polling" in wanted:
+        run = await run_kills(
             Traffic(users=20, per_user=5, send_seconds=20, first_chat=720_001),
             Kills(per_service=6, every_seconds=3.0, nats_kills=0, victims=("gateway",)),
             seed,
@@ -65,21 +80,11 @@ async def main(args: argparse.Namespace) -> int:
             workdir=workdir / "polling",
             polling=True,
         )
-        runs.append(polling_run)
-        title = "Polling mode: the gateway SIGKILLed during a burst"
-        tables.append((title, report.kills_rows(polling_run)))
-        print(report.text_table(tables[-1][0], tables[-1][1]), flush=True)
-    if args.only in (None, "faults"):
-        faults_run = await run_faults(
-            Traffic(users=12, per_user=10, send_seconds=60),
-            Faults(),
-            seed,
-            settle=240,
-            workdir=workdir / "faults",
-        )
-        runs.append(faults_run)
-        tables.append(("Failing backends", report.faults_rows(faults_run)))
-        print(report.text_table(tables[-1][0], tables[-1][1]), flush=True)
+        record("Polling mode: the gateway SIGKILLed during a burst", run)
+    if "faults" in wanted:
+        traffic = Traffic(users=12, per_user=10, send_seconds=60)
+        faults = await run_faults(traffic, Faults(), seed, settle=240, workdir=workdir / "faults")
+        record("Failing backends", faults)
     if not args.no_append:
         command = "just chaos " + shlex.join(sys.argv[1:]) if sys.argv[1:] else "just chaos"
         report.append_markdown(BENCHMARKS, command.strip(), tables)
@@ -98,7 +103,12 @@ async def main(args: argparse.Namespace) -> int:
 def parse() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="just chaos", description=__doc__)
     parser.add_argument("--seed", type=int, help="default: random, printed")
-    parser.add_argument("--only", choices=("kills", "polling", "faults"))
+    parser.add_argument("--only", choices=_SCENARIOS)
+    parser.add_argument(
+        "--cluster",
+        action="store_true",
+        help="instead: the kill run on a 3-node NATS cluster (R3), its leaders SIGKILLed",
+    )
     parser.add_argument("--no-append", action="store_true", help="leave docs/BENCHMARKS.md alone")
     return parser.parse_args()
 

@@ -28,7 +28,7 @@ def consumers(models: tuple[str, ...]) -> list[tuple[str, str]]:
 async def until_idle(url: str, models: tuple[str, ...], within: float) -> dict[str, int]:
     """Wait until no consumer has a message pending or unacked; returns what is left
     (empty when idle). The server offers no event for "idle", so its state is re-read."""
-    nc = await nats.connect(url)
+    nc = await nats.connect(bus.servers(url))
     left: dict[str, int] = {}
     try:
         js = nc.jetstream()
@@ -55,7 +55,7 @@ async def _busy(js: JetStreamContext, models: tuple[str, ...]) -> dict[str, int]
 
 async def dead_letters(url: str) -> Counter[str]:
     """The EASEL_DLQ stream's letters, counted by "consumer/reason"."""
-    nc = await nats.connect(url)
+    nc = await nats.connect(bus.servers(url))
     letters: Counter[str] = Counter()
     h = bus.DlqHeader
     try:
@@ -74,7 +74,7 @@ async def dead_letters(url: str) -> Counter[str]:
 
 
 async def job_records(url: str, job_ids: Iterable[str]) -> dict[str, JobRecord | None]:
-    nc = await nats.connect(url)
+    nc = await nats.connect(bus.servers(url))
     try:
         store = JobStore(await nc.jetstream().key_value(bus.JOBS_BUCKET))
         return {job_id: await store.get(job_id) for job_id in job_ids}

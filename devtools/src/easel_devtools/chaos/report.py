@@ -79,7 +79,11 @@ def kills_rows(run: KillsRun) -> Rows:
         *_common(run),
         *_cancel_rows(run),
         ("kills", ", ".join(f"{s} {chaos.kills[s]}" for s in SERVICES if s in chaos.kills)),
-        ("NATS SIGKILLs", str(chaos.nats_kills)),
+        (
+            "NATS SIGKILLs",
+            f"{chaos.nats_kills}"
+            + (f": {', '.join(chaos.nats_victims)}" if chaos.nats_victims else ""),
+        ),
         (
             "fault → all ready",
             f"median {_percentile(recoveries, 0.5):.1f} s, max {max(recoveries, default=0):.1f} s",

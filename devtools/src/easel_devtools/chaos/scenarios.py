@@ -101,13 +101,15 @@ async def run_kills(
     settle: float,
     workdir: Path | None = None,
     polling: bool = False,
+    cluster: bool = False,
 ) -> KillsRun:
+    """`cluster`: on three nats-server nodes at 3 replicas; a NATS kill takes a leader."""
     rng = random.Random(seed)
     requests = schedule(traffic, rng)
     env = Env(polling=polling)
-    run = KillsRun("polling" if polling else "kills", seed, traffic)
+    run = KillsRun("polling" if polling else "cluster" if cluster else "kills", seed, traffic)
     lease = POLLING_LEASE_SECONDS if polling else None
-    async with _System(env, workdir, lease) as system:
+    async with _System(env, workdir, lease, cluster) as system:
         supervisor = Supervisor(system, kills, rng)
         users = Users(system.telegram, env.webhook_url, patience=settle)
         began = time.monotonic()
@@ -227,9 +229,19 @@ async def _settle(
 class _System:
     """EaselSystem with Telegram's flood limits, started off the loop."""
 
-    def __init__(self, env: Env, workdir: Path | None, lease_seconds: float | None = None) -> None:
+    def __init__(
+        self,
+        env: Env,
+        workdir: Path | None,
+        lease_seconds: float | None = None,
+        cluster: bool = False,
+    ) -> None:
         self.system = EaselSystem(
-            workdir, flood_limits=True, env=env.variables(), lease_seconds=lease_seconds
+            workdir,
+            flood_limits=True,
+            env=env.variables(),
+            lease_seconds=lease_seconds,
+            cluster=cluster,
         )
         self.system.flux.service_time = SERVICE_SECONDS["flux"]
         self.system.sdxl.service_time = SERVICE_SECONDS["sdxl"]

@@ -16,10 +16,13 @@ from dataclasses import dataclass, field
 
 from prometheus_client.parser import text_string_to_metric_families
 
+from easel.bus import PROMPTS, REQUESTS, RESULTS
 from easel_devtools.chaos.plan import Kills
 from easel_devtools.harness import EaselSystem, ServiceProcess
+from easel_devtools.harness.cluster import NatsCluster
 
 NATS = "nats"
+WORK_STREAMS = (PROMPTS, REQUESTS, RESULTS)
 # Counters worth adding up over every process a service had (name → labels kept).
 COUNTERS = {
     "easel_redeliveries_total": ("consumer",),
@@ -63,6 +66,7 @@ class Ledger:
 class Chaos:
     kills: Counter[str] = field(default_factory=Counter)
     nats_kills: int = 0
+    nats_victims: list[str] = field(default_factory=list)  # in a cluster: which node
     recoveries: list[float] = field(default_factory=list)  # seconds from kill to ready
     order: list[str] = field(default_factory=list)
 
@@ -111,8 +115,18 @@ class Supervisor:
 
     def _kill_nats(self) -> None:
         # No shutdown: what JetStream had acknowledged must be in its store directory,
-        # which stays; the clients reconnect.
-        self._system.nats.stop(kill=True)
-        self._system.nats.start()
+        # which stays; the clients reconnect. In a cluster, the node that leads one of
+        # the work streams goes (each kill the next stream's): its followers take over.
+        nats = self._system.nats
+        if isinstance(nats, NatsCluster):
+            stream = WORK_STREAMS[self.chaos.nats_kills % len(WORK_STREAMS)]
+            leader = nats.leader_of(stream)
+            self.chaos.nats_victims.append(f"{leader} (leading {stream})")
+            nats.nodes[leader].stop(kill=True)
+            nats.nodes[leader].start()
+            nats.wait_ready()
+        else:
+            nats.stop(kill=True)
+            nats.start()
         for service in self._system.services.values():
             service.wait_ready(timeout=60)

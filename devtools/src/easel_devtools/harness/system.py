@@ -14,6 +14,7 @@ from nats.js.api import KeyValueConfig
 
 from easel import bus
 from easel.natsserver import NatsServer, free_port
+from easel_devtools.harness.cluster import NatsCluster
 from easel_devtools.harness.process import ServiceProcess, child_env
 from easel_devtools.standins import BotApiStandin, FluxWorkerStandin, LlmStandin, SdxlWorkerStandin
 
@@ -34,11 +35,17 @@ class EaselSystem:
         llm: bool = True,
         env: dict[str, str] | None = None,
         lease_seconds: float | None = None,
+        cluster: bool = False,
     ) -> None:
-        """`lease_seconds`: the polling lease's term, if not the production 15 s."""
+        """`lease_seconds`: the polling lease's term, if not the production 15 s.
+        `cluster`: a 3-node JetStream cluster, streams and buckets at 3 replicas."""
         self._own_dir = workdir is None
         self.workdir = workdir or Path(tempfile.mkdtemp(prefix="easel-system-"))
-        self.nats = NatsServer(store_dir=self.workdir / "jetstream")
+        self.nats: NatsServer | NatsCluster = (
+            NatsCluster(self.workdir / "cluster")
+            if cluster
+            else NatsServer(store_dir=self.workdir / "jetstream")
+        )
         self.telegram = BotApiStandin(BOT_TOKEN, flood_limits=flood_limits)
         self.flux = FluxWorkerStandin()
         self.sdxl = SdxlWorkerStandin(api_key=SDXL_KEY)
@@ -74,6 +81,7 @@ class EaselSystem:
             # The load and chaos runs send a user more requests at once than the fair
             # share allows; the share has tests of its own.
             MAX_ACTIVE_JOBS_PER_USER="1000",
+            STREAM_REPLICAS="3" if isinstance(self.nats, NatsCluster) else "1",
         )
         llm_url = self.llm.start()
         if self._llm_enabled:
@@ -96,9 +104,9 @@ class EaselSystem:
     async def _lease_bucket(self, term: float) -> None:
         """Made before the gateways provision it: they keep an existing bucket and take
         the lease's term from its TTL."""
-        nc = await nats.connect(self.nats.url)
+        nc = await nats.connect(bus.servers(self.nats.url))
         try:
-            config = KeyValueConfig(bucket=bus.GATEWAY_LEASE_BUCKET, ttl=term, history=1)
+            config = KeyValueConfig(bucket=bus.LEASE_BUCKET, ttl=term, history=1)
             await nc.jetstream().create_key_value(config)
         finally:
             await nc.close()
@@ -110,7 +118,7 @@ class EaselSystem:
         """How many messages a stream holds, read through a fresh client."""
 
         async def count() -> int:
-            nc = await nats.connect(self.nats.url)
+            nc = await nats.connect(bus.servers(self.nats.url))
             try:
                 return int((await nc.jetstream().stream_info(stream)).state.messages)
             finally:

@@ -7,22 +7,18 @@ arrive (polling under a lease, or a webhook); beside them, the job view's projec
 from __future__ import annotations
 
 import contextlib
-import os
-import secrets
-import socket
 
 from easel import bus, jobs
 from easel.controls import Blocklist, ModelPauses, UserList
 from easel.events import JobEvent
 from easel.jobs import Endings, JobStore, Projector, ServiceTimes
-from easel.runtime import Runtime, run, until_stopped
+from easel.runtime import Runtime, lease, run, until_stopped
 from easel_gateway.settings import Settings
 from easel_gateway.stores.active_jobs import ActiveJobs
 from easel_gateway.stores.claims import JobClaims
 from easel_gateway.stores.rate_limits import RateLimiter
 from easel_gateway.telegram.bot import build_bot
 from easel_gateway.telegram.dispatcher import build_dispatcher
-from easel_gateway.telegram.lease import PollingLease
 from easel_gateway.telegram.polling import Poller
 from easel_gateway.telegram.updates import GatewayFailed, UpdateSource
 from easel_gateway.telegram.webhook import WebhookServer
@@ -95,15 +91,7 @@ async def build(rt: Runtime[Settings], stack: contextlib.AsyncExitStack) -> Upda
     stack.push_async_callback(bot.session.close)
     if settings.gateway_mode == "webhook":
         return WebhookServer(dispatcher, bot, context, settings)
-    return Poller(dispatcher, bot, context, await polling_lease(rt, bot.id))
-
-
-async def polling_lease(rt: Runtime[Settings], bot_id: int) -> PollingLease:
-    kv = await rt.js.key_value(bus.GATEWAY_LEASE_BUCKET)
-    # The term is the bucket's TTL, whatever created it, so every replica agrees on it.
-    term = (await kv.status()).ttl or bus.GATEWAY_LEASE_SECONDS
-    holder = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
-    return PollingLease(kv, key=f"polling_{bot_id}", holder=holder, term=term)
+    return Poller(dispatcher, bot, context, await lease(rt.js, f"polling_{bot.id}"))
 
 
 def main() -> None:

@@ -1,22 +1,25 @@
 """easel-notifier: `image.*.<model>` in, status edits and photos out to Telegram.
 
-Composition root: the outbox every Bot API call goes through, the results consumer, and
-one queue watch per model for the positions.
+Composition root: the outbox every Bot API call goes through, the results consumer (every
+replica shares it), and one queue watch per model for the positions, run by the one
+replica that holds the positions lease, so no two replicas edit the same status message.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 
 from easel import bus
 from easel.controls import ModelPauses
 from easel.images import ImageReader
 from easel.jobs import Endings, ServiceTimes
-from easel.runtime import Runtime, background, run, until_stopped
+from easel.runtime import Runtime, background, lead, lease, run, until_stopped
 from easel.telegram import create_bot
 from easel_notifier.bot_calls import TelegramClient
 from easel_notifier.handler import ResultEvent, ResultHandler, decode_result
 from easel_notifier.ledger import Ledger
+from easel_notifier.metrics import POSITIONS_LEADER
 from easel_notifier.outbox import Outbox
 from easel_notifier.queue_watch import QueueWatch
 from easel_notifier.scheduler import Pacing
@@ -44,8 +47,8 @@ async def serve(rt: Runtime[Settings]) -> None:
             return "the Telegram outbox stopped" if sender.done() else None
 
         rt.ready_checks.append(outbox_alive)
-        for spec in rt.registry.models:
-            watch = QueueWatch(
+        watches = [
+            QueueWatch(
                 rt.nc,
                 rt.js,
                 outbox,
@@ -54,7 +57,17 @@ async def serve(rt: Runtime[Settings]) -> None:
                 pauses=pauses,
                 refresh_seconds=settings.queue_refresh_seconds,
             )
-            await stack.enter_async_context(background(watch.run(), f"queue-watch-{spec.name}"))
+            for spec in rt.registry.models
+        ]
+
+        async def edit_positions() -> None:
+            POSITIONS_LEADER.set(1)
+            try:
+                await asyncio.gather(*(watch.run() for watch in watches))
+            finally:
+                POSITIONS_LEADER.set(0)
+
+        positions = await lease(rt.js, "positions")
         handler = ResultHandler(
             outbox,
             images,
@@ -75,7 +88,9 @@ async def serve(rt: Runtime[Settings]) -> None:
             heartbeat=bus.NOTIFIER_ACK_WAIT / 3,
         )
         await stack.enter_async_context(bus.max_deliveries_watch(rt.js, consumer))
-        await until_stopped(rt.stop, consumer.run)
+        await until_stopped(
+            rt.stop, consumer.run, lambda stop: lead(positions, stop, edit_positions)
+        )
 
 
 def main() -> None:

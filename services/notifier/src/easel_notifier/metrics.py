@@ -33,3 +33,7 @@ TELEGRAM_ERRORS = Counter(
 OUTBOX_PENDING = Gauge(
     "easel_notifier_outbox_pending", "Calls waiting in the outbox, by priority.", ["priority"]
 )
+POSITIONS_LEADER = Gauge(
+    "easel_notifier_positions_leader",
+    "1 while this replica holds the lease to edit queue positions (one replica does), else 0.",
+)

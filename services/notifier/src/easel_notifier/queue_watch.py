@@ -7,9 +7,9 @@ or a slow safety refresh) the durable's `delivered.stream_seq` says who has left
 rest are ranked. Positions go through the outbox, whose coalescing makes re-pushing an
 unchanged position free and whose pacing spreads a moving queue's edits.
 
-Several notifier replicas each run this watcher: their edits are identical, and
-Telegram's "message is not modified" counts as success, so duplicates cost a call at
-most. No leader election is needed for that.
+One notifier replica at a time runs the watchers: the one holding the positions lease
+(`easel.runtime.lead`), so no two replicas edit the same status message; when it goes,
+another takes the lease over within its term (15 s) and replays the queues.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """JetStream for Easel: layout, provisioning, typed publish, the one consume loop, dead letters."""
 
 from easel.bus._advisory import max_deliveries_watch
-from easel.bus._connect import connect
+from easel.bus._connect import connect, servers
 from easel.bus._consume import ConsumerLoop, GiveUp, Handler, retry_delay
 from easel.bus._deadletter import DlqHeader, Letter, dead_letter
 from easel.bus._decode import decoder, rejection
@@ -25,12 +25,12 @@ from easel.bus._topology import (
     ENDINGS_BUCKET,
     ENHANCER,
     ENHANCER_ACK_WAIT,
-    GATEWAY_LEASE_BUCKET,
-    GATEWAY_LEASE_SECONDS,
     HISTORY,
     IMAGES_BUCKET,
     JOB_CLAIMS_BUCKET,
     JOBS_BUCKET,
+    LEASE_BUCKET,
+    LEASE_SECONDS,
     NOTIFIER,
     NOTIFIER_ACK_WAIT,
     PROJECTOR,
@@ -56,12 +56,12 @@ __all__ = [
     "ENDINGS_BUCKET",
     "ENHANCER",
     "ENHANCER_ACK_WAIT",
-    "GATEWAY_LEASE_BUCKET",
-    "GATEWAY_LEASE_SECONDS",
     "HISTORY",
     "IMAGES_BUCKET",
     "JOBS_BUCKET",
     "JOB_CLAIMS_BUCKET",
+    "LEASE_BUCKET",
+    "LEASE_SECONDS",
     "NOTIFIER",
     "NOTIFIER_ACK_WAIT",
     "PROJECTOR",
@@ -100,5 +100,6 @@ __all__ = [
     "retry_delay",
     "retry_transient",
     "retry_unanswered",
+    "servers",
     "topology",
 ]

@@ -9,6 +9,12 @@ from nats.aio.client import Client
 log = structlog.get_logger("easel.bus")
 
 
+def servers(url: str) -> list[str]:
+    """NATS_URL may name several servers, comma-separated (a cluster), as other NATS
+    clients accept; nats-py wants a list."""
+    return [part.strip() for part in url.split(",") if part.strip()]
+
+
 async def connect(url: str, name: str) -> Client:
     async def disconnected() -> None:
         log.warning("bus.disconnected")
@@ -20,7 +26,7 @@ async def connect(url: str, name: str) -> Client:
         log.warning("bus.connection_error", error=repr(exc))
 
     return await nats.connect(
-        url,
+        servers(url),
         name=name,
         max_reconnect_attempts=-1,
         reconnect_time_wait=0.5,

@@ -14,11 +14,11 @@ from easel.bus._topology import (
     CONTROLS_BUCKET,
     DELIVERIES_BUCKET,
     ENDINGS_BUCKET,
-    GATEWAY_LEASE_BUCKET,
-    GATEWAY_LEASE_SECONDS,
     IMAGES_BUCKET,
     JOB_CLAIMS_BUCKET,
     JOBS_BUCKET,
+    LEASE_BUCKET,
+    LEASE_SECONDS,
     RATE_LIMIT_BUCKET,
     SERVICE_TIMES_BUCKET,
     topology,
@@ -61,7 +61,7 @@ async def provision(js: JetStreamContext, settings: EaselSettings, registry: Mod
         (ACTIVE_JOBS_BUCKET, settings.stream_max_age_seconds),
         (SERVICE_TIMES_BUCKET, None),
         (CONTROLS_BUCKET, None),  # kept until an admin changes it
-        (GATEWAY_LEASE_BUCKET, GATEWAY_LEASE_SECONDS),
+        (LEASE_BUCKET, LEASE_SECONDS),
     ):
         await _kv(js, bucket, ttl, settings.stream_replicas)
     await images_store(js, settings)

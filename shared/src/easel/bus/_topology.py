@@ -46,9 +46,11 @@ ACTIVE_JOBS_BUCKET = "easel_active_jobs"  # the gateway's fair share: each user'
 SERVICE_TIMES_BUCKET = "easel_service_times"  # per model, the generation times' average
 # The operator's controls: `user.<id>` (allowed or denied), `pause.<model>` (the reason).
 CONTROLS_BUCKET = "easel_controls"
-# The polling gateway's lease: a key that expires with the bucket's TTL unless renewed.
-GATEWAY_LEASE_BUCKET = "easel_gateway_lease"
-GATEWAY_LEASE_SECONDS = 15.0
+# Leases (`easel.runtime.Lease`): keys that expire with the bucket's TTL unless renewed,
+# one per thing one replica at a time does (polling, queue positions). The name is from
+# when the polling gateway held the only one; kept so a rolling upgrade shares it.
+LEASE_BUCKET = "easel_gateway_lease"
+LEASE_SECONDS = 15.0
 
 EVENT_MAX_BYTES = 64 * 1024
 DUPLICATE_WINDOW_SECONDS = 120.0

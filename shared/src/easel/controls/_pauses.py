@@ -51,6 +51,7 @@ class ModelPauses:
         await self.js.resume_consumer(bus.PROMPTS, bus.generator_consumer(model))
         return was is not None
 
+    @bus.retry_transient  # a read: safe to repeat through a restart or an election
     async def of(self, model: str) -> Pause | None:
         try:
             entry = await self.kv.get(f"{_PREFIX}{model}")

@@ -11,6 +11,7 @@ from nats.js.errors import KeyNotFoundError, NoKeysError
 from nats.js.kv import KeyValue
 from pydantic import BaseModel, ConfigDict
 
+from easel import bus
 from easel.controls._access import Standing
 
 _PREFIX = "user."
@@ -29,6 +30,7 @@ class UserEntry(BaseModel):
 class UserList:
     kv: KeyValue
 
+    @bus.retry_transient  # a read: safe to repeat through a restart or an election
     async def standing(self, user_id: int) -> Standing | None:
         try:
             entry = await self.kv.get(f"{_PREFIX}{user_id}")

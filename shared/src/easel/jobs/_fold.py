@@ -20,7 +20,7 @@ from easel.events import (
     PromptEnhanced,
     PromptEnhancing,
 )
-from easel.jobs._record import JobRecord, JobState, Owner
+from easel.jobs._record import STATE_ORDER, JobRecord, JobState, Owner
 
 _STAGE_OF: dict[type[JobEvent], JobState] = {
     ImageRequested: JobState.QUEUED,
@@ -104,6 +104,8 @@ def merge(a: JobRecord, b: JobRecord) -> JobRecord:
     stages = dict(a.stages)
     for state, at in b.stages.items():
         stages[state] = min(at, stages.get(state, at))
+    # In the states' order, not the events' arrival order: the same record either way.
+    stages = {state: stages[state] for state in STATE_ORDER if state in stages}
     return a.model_copy(
         update={
             "prompt": _either(a.prompt, b.prompt),

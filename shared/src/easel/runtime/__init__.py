@@ -1,7 +1,18 @@
 """A service's process, the same for all four: settings → logs → NATS → provision → serve
-→ stop, and the helpers every `serve()` composes its lifetime from."""
+→ stop, and the helpers every `serve()` composes its lifetime from: background tasks, a
+periodic round, and a lease for what one replica at a time must do."""
 
+from easel.runtime._lease import Lease, lead, lease
 from easel.runtime._service import Runtime, run
 from easel.runtime._tasks import background, every, until_stopped
 
-__all__ = ["Runtime", "background", "every", "run", "until_stopped"]
+__all__ = [
+    "Lease",
+    "Runtime",
+    "background",
+    "every",
+    "lead",
+    "lease",
+    "run",
+    "until_stopped",
+]

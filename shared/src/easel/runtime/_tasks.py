@@ -46,8 +46,10 @@ async def every(seconds: float, stop: asyncio.Event) -> AsyncIterator[None]:
     """A round now, then one every `seconds` until `stop`; a stop ends the wait at once."""
     while not stop.is_set():
         yield
+        # asyncio.timeout, not wait_for: 3.11's wait_for can swallow a cancellation.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), seconds)
+            async with asyncio.timeout(seconds):
+                await stop.wait()
 
 
 async def _awaited(work: Awaitable[None]) -> None:

@@ -6,9 +6,12 @@ import logging
 import sys
 from collections.abc import Iterable
 
+import stamina.instrumentation
 import structlog
 
 from easel.telemetry._redact import RedactSecrets
+
+_retries = structlog.get_logger("easel.retry")
 
 
 def configure_logging(
@@ -48,6 +51,22 @@ def configure_logging(
     # httpx logs every request URL at INFO, and a Flux URL carries the prompt.
     for noisy in ("aiohttp.access", "aiogram.event", "aiogram.dispatcher", "httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    # stamina's own log line carries the retried call's arguments: an event, a job record,
+    # so a prompt. This one says what was retried and why, nothing it was called with.
+    stamina.instrumentation.set_on_retry_hooks(
+        [_log_retry, stamina.instrumentation.PrometheusOnRetryHook]
+    )
+
+
+def _log_retry(details: stamina.instrumentation.RetryDetails) -> None:
+    _retries.warning(
+        "stamina.retry_scheduled",
+        callable=details.name,
+        retry_num=details.retry_num,
+        wait_for=round(details.wait_for, 2),
+        waited_so_far=round(details.waited_so_far, 2),
+        caused_by=repr(details.caused_by),
+    )
 
 
 def _add_service(service: str) -> structlog.types.Processor:

@@ -48,7 +48,7 @@ async def test_every_bucket_that_could_grow_forever_has_a_ttl(js: JetStreamConte
             bus.ENDINGS_BUCKET,
             bus.DELIVERIES_BUCKET,
             bus.JOBS_BUCKET,
-            bus.GATEWAY_LEASE_BUCKET,
+            bus.LEASE_BUCKET,
         )
     }
     assert ttls[bus.RATE_LIMIT_BUCKET] == 86_400

@@ -105,6 +105,8 @@ def test_any_order_and_any_repetition_give_the_same_record(
     picks = [*order, *repeated]
     shuffled = fold([events[i] for i in picks], [i + 1 for i in picks])
     assert shuffled == fold(events)
+    # The stored form too: the stages in the states' order, whatever order the events came.
+    assert shuffled.model_dump_json() == fold(events).model_dump_json()
 
 
 def test_an_ending_outranks_every_stage_that_comes_after_it() -> None:

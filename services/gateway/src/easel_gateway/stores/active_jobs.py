@@ -33,7 +33,9 @@ class ActiveJobs:
         self._stale_after = stale_after
         self._clock = clock
 
-    @bus.retry_unanswered
+    # A repeat after a lost answer finds the job's place taken already: safe to retry on a
+    # timeout too, which a cluster's leader election produces.
+    @bus.retry_transient
     async def admit(self, user_id: int, job_id: str) -> fair_share.Admission:
         """Count `job_id` among the user's active jobs, unless they have `limit` already."""
         key = rate_limit_key(user_id)

@@ -18,9 +18,8 @@ from aiogram.methods import GetUpdates
 from aiogram.types import Update
 from aiogram.utils.backoff import Backoff, BackoffConfig
 
-from easel.runtime import every
+from easel.runtime import Lease, every
 from easel_gateway.metrics import POLLING_LEASE_HELD
-from easel_gateway.telegram.lease import PollingLease
 from easel_gateway.telegram.middlewares import MessageContext
 from easel_gateway.telegram.offsets import Offsets
 from easel_gateway.telegram.updates import GatewayFailed, check_bot, drain
@@ -35,7 +34,7 @@ _BACKOFF = BackoffConfig(min_delay=1.0, max_delay=5.0, factor=1.3, jitter=0.1)  
 
 class Poller:
     def __init__(
-        self, dispatcher: Dispatcher, bot: Bot, context: MessageContext, lease: PollingLease
+        self, dispatcher: Dispatcher, bot: Bot, context: MessageContext, lease: Lease
     ) -> None:
         self._dispatcher = dispatcher
         self._bot = bot

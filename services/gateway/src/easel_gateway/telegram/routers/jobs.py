@@ -55,12 +55,12 @@ async def jobs_command(
     try:
         match command.topic:
             case "status":
-                active = await _active(job_views, owner)
+                active = await _active(job_views, endings, owner)
                 places = await _places(js, active)
                 etas = await _estimates(active, places, registry, service_times)
                 await reply(message, texts.status(active, places, etas, registry))
             case "cancel":
-                active = await _active(job_views, owner)
+                active = await _active(job_views, endings, owner)
                 endings_now = [
                     await jobs.cancel(endings, publish, r.job_id, r.model, r.context())
                     for r in active
@@ -125,8 +125,12 @@ async def _act(
             return ""
 
 
-async def _active(job_views: JobStore, owner: str) -> list[JobRecord]:
-    return [r for r in await job_views.of_owner(owner, _ACTIVE_SCAN) if not r.state.ended]
+async def _active(job_views: JobStore, endings: Endings, owner: str) -> list[JobRecord]:
+    """The owner's jobs not ended yet. The view may lag its events by a moment; the
+    endings store does not, so a job cancelled a moment ago is neither listed nor counted
+    as cancelled again."""
+    records = [r for r in await job_views.of_owner(owner, _ACTIVE_SCAN) if not r.state.ended]
+    return [r for r in records if await endings.of(r.job_id) in (None, Ending.DELIVERING)]
 
 
 async def _places(js: JetStreamContext, records: list[JobRecord]) -> dict[str, int]:
