@@ -14,6 +14,7 @@ from nats.aio.subscription import Subscription
 from nats.js import JetStreamContext
 
 from easel import bus
+from easel.controls import CircuitStates
 from easel.events import ImageRequested
 from easel_devtools.standins import BotApiStandin
 from easel_devtools.testing import holding
@@ -119,9 +120,11 @@ async def test_a_paused_model_holds_its_jobs_and_says_why(
         assert await answer_to(telegram, USER, "/image=sdxl=a cat", USER) == STATUS
 
         await holding(js, bus.HISTORY, 2)  # sourced from the work streams a moment later
+        circuits = CircuitStates(await js.key_value(bus.CONTROLS_BUCKET))
+        await circuits.record("sdxl", "open")  # as a generator replica shares it
         stats = await answer_to(telegram, ADMIN, "/stats", ADMIN)
-        assert "flux: ⏸ paused" in stats
-        assert "sdxl: running" in stats
+        assert "flux: ⏸ paused, circuit closed" in stats
+        assert "sdxl: running, circuit open since " in stats
         assert "last hour: 1 requested" in stats
 
         assert await answer_to(telegram, ADMIN, "/resume flux", ADMIN) == "▶️ flux resumed."

@@ -9,9 +9,10 @@ from nats.aio.client import Client
 from nats.js import JetStreamContext
 
 from easel import bus
+from easel.controls import CircuitState
 from easel.events import ErrorCode, ImageFailed, ImageGenerated, ImageStarted
 from easel_devtools.standins import Behaviour, FluxWorkerStandin
-from easel_devtools.testing import Letters, Results, enhanced, models, sample
+from easel_devtools.testing import Collector, Letters, Results, enhanced, models, sample
 from easel_generator.settings import Settings as GeneratorSettings
 
 OPEN_SECONDS = 1.5
@@ -39,6 +40,7 @@ async def test_jobs_wait_while_open_and_one_trial_decides(
         # slow enough to be watched, succeeds and closes it.
         flux.script([503, 503, 503, Behaviour(delay=0.5)])
         results = await Results.watch(nc)
+        shared = await Collector.watch(nc, f"$KV.{bus.CONTROLS_BUCKET}.circuit.flux")
         async with generator(models(flux.url), settings()):
             for n in range(3):
                 await bus.publish(js, enhanced(f"tg_1_{n}"))
@@ -49,6 +51,10 @@ async def test_jobs_wait_while_open_and_one_trial_decides(
             assert (info.num_pending, info.num_ack_pending) == (2, 1)
             await results.wait_for(lambda: len(results.of(ImageGenerated)) == 3)
             assert circuit_open() == 0
+            # Each change is shared for /stats, the last one too.
+            await shared.wait_count(5)
+    states = [CircuitState.model_validate_json(m.data).state for m in shared.seen]
+    assert states == ["open", "half_open", "open", "half_open", "closed"]
     jobs = flux.jobs
     assert [job.status for job in jobs] == [503, 503, 503, 200, 200, 200]
     for failed, trial in ((jobs[1], jobs[2]), (jobs[2], jobs[3])):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from easel_generator.circuit_breaker import Circuit, Permit, State, Wait
+from easel_generator.circuit_breaker import Breaker, Circuit, Permit, State, Wait
 
 
 class Clock:
@@ -123,3 +123,16 @@ def test_a_threshold_of_one_opens_on_the_first_failure(clock: Clock) -> None:
 def test_nonsense_configuration_is_refused(threshold: int, open_seconds: float) -> None:
     with pytest.raises(ValueError, match="threshold"):
         Circuit(threshold=threshold, open_seconds=open_seconds, clock=Clock())
+
+
+async def test_the_breaker_tells_each_change_once(clock: Clock) -> None:
+    changes: list[State] = []
+    breaker = Breaker("flux", threshold=1, open_seconds=60.0, clock=clock, on_change=changes.append)
+    async with breaker.slot() as slot:
+        assert slot is not None
+        await slot.record(ok=False)
+    clock.now += 61
+    async with breaker.slot() as slot:  # the trial
+        assert slot is not None
+        await slot.record(ok=True)
+    assert changes == [State.OPEN, State.HALF_OPEN, State.CLOSED]

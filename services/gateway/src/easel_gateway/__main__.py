@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 
 from easel import bus, jobs
-from easel.controls import Blocklist, ModelPauses, UserList
+from easel.controls import Blocklist, CircuitStates, ModelPauses, UserList
 from easel.events import JobEvent
 from easel.jobs import Endings, JobStore, Projector, ServiceTimes
 from easel.runtime import Runtime, lease, run, until_stopped
@@ -85,6 +85,7 @@ async def build(rt: Runtime[Settings], stack: contextlib.AsyncExitStack) -> Upda
         service_times=ServiceTimes(await rt.js.key_value(bus.SERVICE_TIMES_BUCKET)),
         users=UserList(controls),
         pauses=ModelPauses(rt.js, controls),
+        circuits=CircuitStates(controls),
         blocklist=Blocklist.load(settings.blocklist_file),
     )
     bot = build_bot(settings)

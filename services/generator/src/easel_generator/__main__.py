@@ -6,23 +6,30 @@ on its FIFO queue; the queue sampler and the sweep of unserved queues beside the
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
+from collections.abc import Callable
 
+import nats.errors
+import structlog
 from nats.aio.msg import Msg
 from pydantic import ValidationError
 
 from easel import bus
+from easel.controls import CircuitStates
 from easel.events import ImageCancelled, PromptEnhanced
 from easel.images import ImageWriter
 from easel.jobs import Endings, ServiceTimes
 from easel.runtime import Runtime, run, until_stopped
 from easel_generator.backends import Backend
-from easel_generator.circuit_breaker import Breaker
+from easel_generator.circuit_breaker import Breaker, State
 from easel_generator.handler import JobHandler
 from easel_generator.queue_metrics import sample_queues
 from easel_generator.settings import Settings
 from easel_generator.unrouted import sweep_unrouted
+
+log = structlog.get_logger("easel.generator")
 
 
 async def serve(rt: Runtime[Settings]) -> None:
@@ -54,11 +61,25 @@ async def serve(rt: Runtime[Settings]) -> None:
         cancels = await rt.nc.subscribe("image.cancelled.*", cb=on_cancel)
         stack.push_async_callback(cancels.unsubscribe)
         loops = []
+        circuits = CircuitStates(await rt.js.key_value(bus.CONTROLS_BUCKET))
+        shown: set[asyncio.Task[None]] = set()
+
+        def share(model: str) -> Callable[[State], None]:
+            in_order = asyncio.Lock()  # FIFO: the tasks start, and take it, as created
+
+            def changed(state: State) -> None:
+                task = asyncio.create_task(_share(circuits, model, state, in_order))
+                shown.add(task)  # held until done: the loop keeps only weak references
+                task.add_done_callback(shown.discard)
+
+            return changed
+
         for spec in rt.registry.models:
             breaker = Breaker(
                 spec.name,
                 threshold=settings.circuit_failure_threshold,
                 open_seconds=settings.circuit_open_seconds,
+                on_change=share(spec.name),
             )
             backend = await stack.enter_async_context(
                 Backend(
@@ -100,6 +121,15 @@ async def serve(rt: Runtime[Settings]) -> None:
             sweep_unrouted, rt.js, rt.registry, deadline_seconds=settings.job_deadline_seconds
         )
         await until_stopped(rt.stop, *loops, sample, sweep)
+
+
+async def _share(circuits: CircuitStates, model: str, state: State, in_order: asyncio.Lock) -> None:
+    """For /stats only: a change that cannot be written is logged, not retried."""
+    try:
+        async with in_order:
+            await circuits.record(model, state.value)
+    except nats.errors.Error as error:
+        log.warning("generator.circuit_not_shared", model=model, error=repr(error))
 
 
 def main() -> None:

@@ -126,8 +126,11 @@ class Breaker:
         threshold: int,
         open_seconds: float,
         clock: Callable[[], float] = time.monotonic,
+        on_change: Callable[[State], None] | None = None,
     ) -> None:
+        """`on_change`: told each new state (the composition root shares it for /stats)."""
         self._model = model
+        self._on_change = on_change
         self._clock = clock
         self._circuit = Circuit(threshold=threshold, open_seconds=open_seconds, clock=clock)
         self._changed = asyncio.Condition()
@@ -185,3 +188,5 @@ class Breaker:
         say("generator.circuit_changed", model=self._model, was=self._shown, now=state)
         metrics.CIRCUIT_OPEN.labels(self._model).set(int(self.down))
         self._shown = state
+        if self._on_change is not None:
+            self._on_change(state)

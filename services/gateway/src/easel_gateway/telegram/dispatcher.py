@@ -8,7 +8,7 @@ from aiogram import Dispatcher
 from nats.js import JetStreamContext
 
 from easel import bus
-from easel.controls import Blocklist, ModelPauses, UserList
+from easel.controls import Blocklist, CircuitStates, ModelPauses, UserList
 from easel.jobs import Endings, JobStore, ServiceTimes
 from easel.settings import ModelRegistry
 from easel_gateway.settings import Settings
@@ -36,6 +36,7 @@ def build_dispatcher(
     service_times: ServiceTimes,
     users: UserList,
     pauses: ModelPauses,
+    circuits: CircuitStates,
     blocklist: Blocklist,
 ) -> tuple[Dispatcher, MessageContext]:
     # Keyword arguments become workflow data: handlers and filters ask for them by name.
@@ -53,6 +54,7 @@ def build_dispatcher(
         service_times=service_times,
         users=users,
         pauses=pauses,
+        circuits=circuits,
         blocklist=blocklist,
     )
     context = MessageContext()

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from datetime import datetime
+from datetime import UTC, datetime
 
-from easel.controls import Pause, Standing
+from easel.controls import CircuitState, Pause, Standing
 from easel.events import MAX_PROMPT_CHARS
 from easel.jobs import Ending, JobRecord, JobState, QueueState, rounded
 from easel.settings import ModelRegistry
@@ -46,10 +46,17 @@ def resumed(model: str, was_paused: bool) -> str:
 
 
 def stats_line(
-    model: str, state: QueueState, counts: Counter[str] | None, pause: Pause | None
+    model: str,
+    state: QueueState,
+    counts: Counter[str] | None,
+    pause: Pause | None,
+    circuit: CircuitState | None,
 ) -> str:
     counts = counts or Counter()
-    head = f"{model}: {'⏸ paused' if pause else 'running'}"
+    breaker = "closed" if circuit is None else circuit.state.replace("_", "-")
+    if circuit is not None and circuit.state != "closed":
+        breaker += f" since {datetime.fromtimestamp(circuit.at, UTC):%H:%M:%S} UTC"
+    head = f"{model}: {'⏸ paused' if pause else 'running'}, circuit {breaker}"
     queue = f"queue {state.depth}, oldest wait {state.oldest_wait:.0f} s"
     hour = (
         f"last hour: {counts['requested']} requested, {counts['delivered']} delivered,"

@@ -10,7 +10,7 @@ import structlog
 from aiogram import Router
 from aiogram.types import Message
 
-from easel.controls import ModelPauses, UserList
+from easel.controls import CircuitStates, ModelPauses, UserList
 from easel.jobs import queue_state, recent
 from easel.settings import ModelRegistry
 from easel_gateway.core import admin
@@ -38,6 +38,7 @@ async def admin_command(
     registry: ModelRegistry,
     users: UserList,
     pauses: ModelPauses,
+    circuits: CircuitStates,
 ) -> None:
     sender = message.from_user
     if sender is None or sender.id not in settings.admin_user_ids:
@@ -61,18 +62,19 @@ async def admin_command(
                 log.info("gateway.model_resumed", resumed_model=model, by=by, was_paused=was)
                 answer = texts.resumed(model, was)
             case admin.ShowStats():
-                answer = await _stats(registry, pauses)
+                answer = await _stats(registry, pauses, circuits)
     except nats.errors.Error as error:
         log.error("gateway.bus_unavailable", error=repr(error))
         answer = texts.CONTROL_FAILED
     await reply(message, answer)
 
 
-async def _stats(registry: ModelRegistry, pauses: ModelPauses) -> str:
+async def _stats(registry: ModelRegistry, pauses: ModelPauses, circuits: CircuitStates) -> str:
     counts = await recent(pauses.js, datetime.now(UTC) - _STATS_WINDOW)
     lines = []
     for name in registry.names:
         state = await queue_state(pauses.js, name)
         pause = await pauses.of(name)
-        lines.append(texts.stats_line(name, state, counts.get(name), pause))
+        circuit = await circuits.of(name)
+        lines.append(texts.stats_line(name, state, counts.get(name), pause, circuit))
     return texts.stats(lines)
