@@ -51,10 +51,10 @@ async def test_jobs_wait_while_open_and_one_trial_decides(
             assert (info.num_pending, info.num_ack_pending) == (2, 1)
             await results.wait_for(lambda: len(results.of(ImageGenerated)) == 3)
             assert circuit_open() == 0
-            # Each change is shared for /stats, the last one too.
-            await shared.wait_count(5)
+            # The state at start and each change are shared for /stats, in order.
+            await shared.wait_count(6)
     states = [CircuitState.model_validate_json(m.data).state for m in shared.seen]
-    assert states == ["open", "half_open", "open", "half_open", "closed"]
+    assert states == ["closed", "open", "half_open", "open", "half_open", "closed"]
     jobs = flux.jobs
     assert [job.status for job in jobs] == [503, 503, 503, 200, 200, 200]
     for failed, trial in ((jobs[1], jobs[2]), (jobs[2], jobs[3])):

@@ -106,7 +106,8 @@ class EaselSystem:
         the lease's term from its TTL."""
         nc = await nats.connect(bus.servers(self.nats.url))
         try:
-            config = KeyValueConfig(bucket=bus.LEASE_BUCKET, ttl=term, history=1)
+            replicas = 3 if isinstance(self.nats, NatsCluster) else 1
+            config = KeyValueConfig(bucket=bus.LEASE_BUCKET, ttl=term, history=1, replicas=replicas)
             await nc.jetstream().create_key_value(config)
         finally:
             await nc.close()

@@ -81,6 +81,9 @@ async def serve(rt: Runtime[Settings]) -> None:
                 open_seconds=settings.circuit_open_seconds,
                 on_change=share(spec.name),
             )
+            # A replica that died with its circuit open left "open" behind: this one
+            # starts closed, and says so.
+            share(spec.name)(State.CLOSED)
             backend = await stack.enter_async_context(
                 Backend(
                     spec,

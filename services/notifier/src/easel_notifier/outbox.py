@@ -110,8 +110,9 @@ class Outbox:
                 self._report_pending()
                 wakeup = self._scheduler.next_wakeup()
                 timeout = None if wakeup is None else max(0.0, wakeup - time.monotonic())
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout)
+                with contextlib.suppress(TimeoutError):  # not wait_for: it can eat a cancel
+                    async with asyncio.timeout(timeout):
+                        await self._wake.wait()
         finally:
             for task in list(self._in_flight):
                 task.cancel()

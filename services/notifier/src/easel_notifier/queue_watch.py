@@ -111,8 +111,9 @@ class QueueWatch:
             while True:
                 # One recompute at a time, plus at most one pending: triggers arriving
                 # meanwhile collapse into the next round.
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._dirty.wait(), self._refresh)
+                with contextlib.suppress(TimeoutError):  # not wait_for: it can eat a cancel
+                    async with asyncio.timeout(self._refresh):
+                        await self._dirty.wait()
                 self._dirty.clear()
                 await self._recompute()
                 # A queue moving several times a second is ranked a few times a second:

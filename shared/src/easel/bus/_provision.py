@@ -83,6 +83,8 @@ async def _kv(js: JetStreamContext, bucket: str, ttl: float | None, replicas: in
     if ttl is not None and not (await kv.status()).ttl:
         stream = await js.stream_info(f"KV_{bucket}")
         stream.config.max_age = ttl
+        # The server refuses a duplicate window longer than the max age.
+        stream.config.duplicate_window = min(stream.config.duplicate_window or ttl, ttl)
         await js.update_stream(stream.config)
         log.info("bus.bucket_ttl_set", bucket=bucket, ttl=ttl)
     return kv

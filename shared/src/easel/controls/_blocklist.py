@@ -1,9 +1,12 @@
 """The prompt blocklist (`BLOCKLIST_FILE`), pure once loaded.
 
 One entry per line; `#` starts a comment line. An entry is a word or phrase, matched as
-whole words, or `re:` and a regular expression. Entries and prompts are compared after
-Unicode NFKC normalisation, case folding and the removal of invisible format characters,
-so "ＣＡＴ", "Cat" and "c\u200bat" all match the entry "cat".
+whole words (any run of spaces between its words), or `re:` and a regular expression,
+written in lower case. Entries and prompts are compared after Unicode compatibility
+normalisation, case folding, and the removal of invisible format characters and combining
+marks, so "ＣＡＴ", "Cat", "c\u200bat" and "c̶a̶t̶" all match the entry "cat" (and "café"
+matches "cafe"). Whole words need spaces around them: in text without spaces between words
+(Chinese, Japanese, Thai) use `re:`.
 """
 
 from __future__ import annotations
@@ -16,11 +19,13 @@ from pathlib import Path
 from pydantic import BaseModel, field_validator
 
 _REGEX = "re:"
+_DROPPED = frozenset({"Cf", "Mn"})  # invisible format characters; combining marks
 
 
 def normalise(text: str) -> str:
-    folded = unicodedata.normalize("NFKC", text).casefold()
-    return "".join(c for c in folded if unicodedata.category(c) != "Cf")
+    decomposed = unicodedata.normalize("NFKD", text)
+    kept = "".join(c for c in decomposed if unicodedata.category(c) not in _DROPPED)
+    return unicodedata.normalize("NFKC", kept).casefold()
 
 
 @dataclass(frozen=True)
@@ -41,7 +46,7 @@ class Blocklist:
                 except re.error as error:
                     raise ValueError(f"line {number}: not a regular expression: {error}") from None
             else:
-                words = re.escape(normalise(line))
+                words = r"\s+".join(re.escape(word) for word in normalise(line).split())
                 patterns.append(re.compile(rf"(?<!\w){words}(?!\w)"))
         return cls(tuple(patterns))
 

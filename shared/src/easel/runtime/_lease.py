@@ -135,7 +135,7 @@ async def lead(
             asyncio.create_task(stop.wait()),
         }
         try:
-            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         finally:
             for task in tasks:
                 task.cancel()
@@ -144,6 +144,14 @@ async def lead(
                 log.error("runtime.lease_lost", key=lease.key, holder=lease.holder)
             else:
                 await lease.release()
+        ended = next((t for t in done if t is not kept and not t.cancelled()), None)
+        if ended is not None and (failure := ended.exception()) is not None:
+            log.error("runtime.lease_work_failed", key=lease.key, error=repr(failure))
+        if not stop.is_set():
+            # Work that ended or failed at once must not spin: a term's pause, then again.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(lease.renew_every):
+                    await stop.wait()
 
 
 async def _keep(lease: Lease) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 import nats
 import pytest
+import structlog
 from nats.js import JetStreamContext
 from nats.js.api import KeyValueConfig
 from nats.js.kv import KeyValue
@@ -116,3 +117,25 @@ async def test_lead_runs_the_work_on_one_replica_and_hands_it_on_at_a_stop(kv: K
     stops["b"].set()
     await asyncio.wait_for(b, 5)
     assert running == []
+
+
+async def test_work_that_fails_is_logged_and_tried_again_after_a_pause(kv: KeyValue) -> None:
+    starts: list[float] = []
+    again = asyncio.Event()
+
+    async def failing() -> None:
+        starts.append(asyncio.get_running_loop().time())
+        if len(starts) == 2:
+            again.set()
+        raise RuntimeError("broken")
+
+    stop = asyncio.Event()
+    holder = lease(kv, "a")
+    with structlog.testing.capture_logs() as logs:
+        leading = asyncio.create_task(lead(holder, stop, failing))
+        await asyncio.wait_for(again.wait(), 10)
+        stop.set()
+        await asyncio.wait_for(leading, 5)
+    assert starts[1] - starts[0] >= holder.renew_every * 0.9  # paused: no spinning
+    failures = [e for e in logs if e["event"] == "runtime.lease_work_failed"]
+    assert failures[0]["error"] == "RuntimeError('broken')"

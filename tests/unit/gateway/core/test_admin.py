@@ -22,6 +22,8 @@ MODELS = ("flux", "sdxl")
         ("/stats", admin.ShowStats()),
         ("/allow", admin.Usage("/allow <Telegram user id>, e.g. /allow 12345")),
         ("/deny -5", admin.Usage("/deny <Telegram user id>, e.g. /deny 12345")),
+        ("/allow ²", admin.Usage("/allow <Telegram user id>, e.g. /allow 12345")),
+        ("/pause flux\nnew GPU", admin.PauseModel("flux", "new GPU")),
         ("/pause kandinsky", admin.Usage("/pause <model> — one of flux, sdxl")),
         ("/resume", admin.Usage("/resume <model> — one of flux, sdxl")),
         ("/pause flux " + "x" * 201, admin.Usage("The reason may have at most 200 characters.")),

@@ -12,7 +12,8 @@ from easel.controls import Blocklist, BlocklistSettings
 LIST = """
 # words and phrases match whole words
 gore
-blood bath
+blood   bath
+café
 re:\\bnsfw\\w*
 """
 
@@ -25,9 +26,12 @@ re:\\bnsfw\\w*
         "ｇｏｒｅ in full width",  # NFKC folds the full-width letters
         "g\u200bore hidden by a zero-width space",
         "a Blood Bath",
+        "a blood\n\t bath",  # any run of spaces between an entry's words
+        "g\u0336o\u0336r\u0336e\u0336",  # combining strokes over the letters
         "nsfw-ish",
         "NSFWstuff",
         "Straße gore",
+        "a cafe and a CAFÉ",  # accents are marks too
     ],
 )
 def test_blocked(prompt: str) -> None:

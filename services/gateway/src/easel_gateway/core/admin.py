@@ -48,11 +48,11 @@ def read(request: AdminRequest, models: Collection[str]) -> AdminCommand:
         case "allow" | "deny":
             standing = Standing.ALLOWED if request.action == "allow" else Standing.DENIED
             word = argument.split(maxsplit=1)[0] if argument else ""
-            if not word.isdigit() or int(word) <= 0:
+            if not (word.isascii() and word.isdigit()) or int(word) <= 0:  # not "²"
                 return Usage(f"/{request.action} <Telegram user id>, e.g. /{request.action} 12345")
             return SetStanding(int(word), standing)
         case "pause" | "resume":
-            name, _, rest = argument.partition(" ")
+            name, rest = [*argument.split(maxsplit=1), "", ""][:2]
             model = name.lower()
             if model not in models:
                 listed = ", ".join(sorted(models))

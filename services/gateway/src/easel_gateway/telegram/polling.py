@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 
 import nats.errors
 import structlog
@@ -87,8 +88,7 @@ class Poller:
                 log.critical("gateway.polling_failed", error=repr(failure))
                 raise GatewayFailed(repr(failure))
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await asyncio.wait({self._task})  # not `await`: a cancel of this task propagates
             if lost.done():
                 # Too long without renewing: another replica may hold the lease by now, and
                 # one more poll would cut its poll short. It gets the unconfirmed updates.
@@ -97,6 +97,7 @@ class Poller:
                 await drain(self.context)  # before the next holder sees these updates again
                 await self._confirm(offsets)
         finally:
+            self._task.cancel()  # also when this is cancelled itself (a sibling failed)
             lost.cancel()
             stopped.cancel()
             POLLING_LEASE_HELD.set(0)
@@ -132,16 +133,20 @@ class Poller:
                 await handled.wait()
                 continue
             method = GetUpdates(
-                offset=offsets.offset, timeout=_POLL_SECONDS, allowed_updates=allowed
+                offset=offsets.offset(time.monotonic()),
+                timeout=_POLL_SECONDS,
+                allowed_updates=allowed,
             )
             try:
                 updates = await self._bot(method, request_timeout=request_timeout)
-            except TelegramAPIError as error:  # includes the network's errors
-                log.warning("gateway.poll_failed", error=str(error), retry_in=backoff.next_delay)
+            except Exception as error:
+                # Telegram's errors, the network's, and a page that is not JSON (a 502).
+                log.warning("gateway.poll_failed", error=repr(error), retry_in=backoff.next_delay)
                 await backoff.asleep()
                 continue
             backoff.reset()
-            fresh = [update for update in updates if offsets.admit(update.update_id)]
+            now = time.monotonic()
+            fresh = [update for update in updates if offsets.admit(update.update_id, now)]
             for update in fresh:
                 task = asyncio.create_task(self._handle(update, offsets, handled))
                 self._handling.add(task)
@@ -161,14 +166,15 @@ class Poller:
         except Exception:  # the middleware catches a message's failures; this is the rest
             log.exception("gateway.update_failed", update_id=update.update_id)
         finally:
-            offsets.finish(update.update_id)
+            offsets.finish(update.update_id, time.monotonic())
             handled.set()
 
     async def _confirm(self, offsets: Offsets) -> None:
         """Tell Telegram which updates are handled, so the next holder does not redo them."""
-        if offsets.offset is None:
+        offset = offsets.offset(time.monotonic())
+        if offset is None:
             return
         try:
-            await self._bot(GetUpdates(offset=offsets.offset, timeout=0, limit=1))
-        except TelegramAPIError as error:  # the next holder redoes them; claims dedupe
-            log.warning("gateway.confirm_failed", error=str(error))
+            await self._bot(GetUpdates(offset=offset, timeout=0, limit=1))
+        except Exception as error:
+            log.warning("gateway.confirm_failed", error=repr(error))

@@ -129,7 +129,6 @@ async def _submit(request: _Request, steps: _Steps) -> None:
         admission = None
         if decision is None or decision.allowed:
             admission = await steps.active.admit(request.user.id, request.job)
-        pause = await steps.pauses.of(request.accepted.model)
     except nats.errors.Error as error:
         REQUESTS.labels("failed_bus").inc()
         log.error("gateway.bus_unavailable", error=repr(error))
@@ -150,7 +149,7 @@ async def _submit(request: _Request, steps: _Steps) -> None:
         await reply(message, texts.too_many_active(steps.active.limit))
         return
     if held.status_message_id is None:
-        note = None if pause is None else pause_note(request.display_name, pause)
+        note = await _pause_note(steps.pauses, request)
         status = await reply(message, texts.status_enhancing(note), cancel_keyboard(request.job))
         if status is None:  # nowhere to report progress, so the job is not queued
             REQUESTS.labels("failed_telegram").inc()
@@ -163,6 +162,16 @@ async def _submit(request: _Request, steps: _Steps) -> None:
             await _not_queued(steps, held)
             return
     await _publish(request, held, steps)
+
+
+async def _pause_note(pauses: ModelPauses, request: _Request) -> str | None:
+    """A courtesy: a read that fails shows no note rather than failing the request."""
+    try:
+        pause = await pauses.of(request.accepted.model)
+    except nats.errors.Error as error:
+        log.warning("gateway.pause_unknown", error=repr(error))
+        return None
+    return None if pause is None else pause_note(request.display_name, pause)
 
 
 async def _publish(request: _Request, held: HeldClaim, steps: _Steps) -> None:
