@@ -17,7 +17,8 @@ setup:
     if [ -f "$stamp" ] && [ -z "$(find $inputs -newer "$stamp")" ]; then exit 0; fi
     [ -x {{py}} ] || python3 -m venv {{venv}}
     [ -x {{uv}} ] || {{py}} -m pip install -q --disable-pip-version-check uv==0.13.8
-    UV_PROJECT_ENVIRONMENT={{venv}} {{uv}} sync -q --frozen --all-packages --python {{py}}
+    # Bytecode compiled once here, not by each of the many processes a test starts.
+    UV_PROJECT_ENVIRONMENT={{venv}} {{uv}} sync -q --frozen --all-packages --compile-bytecode --python {{py}}
     bash deploy/install-promtool.sh || echo "setup: no promtool; the rule checks will be reported as skipped"
     touch "$stamp"
 

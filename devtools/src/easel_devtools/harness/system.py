@@ -24,6 +24,7 @@ SDXL_KEY = "sdxl-secret-key-for-tests-4f9a"
 LLM_KEY = "sk-llm-secret-key-for-tests-77c1"
 
 SERVICES = ("gateway", "enhancer", "generator", "notifier")
+START_SECONDS = 120.0
 
 
 class EaselSystem:
@@ -98,7 +99,9 @@ class EaselSystem:
         for service in self.services.values():
             service.start()
         for service in self.services.values():
-            service.wait_ready()
+            # Generous: from a clean clone (no bytecode yet), with other systems starting on
+            # the same two cores (the e2e chaos runs three), a start takes well over 30 s.
+            service.wait_ready(timeout=START_SECONDS)
         return self
 
     async def _lease_bucket(self, term: float) -> None:
