@@ -175,19 +175,3 @@ async def test_fetches_that_bring_no_photo_free_their_place() -> None:
         (await outbox.photos.get()).set_result(Settled(Settlement.ACCEPTED))
         assert await last == bus.ACK
     assert images.fetched == 4
-
-
-async def test_a_result_handed_out_again_while_its_photo_is_sent_comes_back_later() -> None:
-    # A nats-server SIGKILLed can forget a delivery and hand it out again, as attempt 1.
-    images = Images()
-    outbox = Outbox(images)
-    handle = handler(images, outbox, bound=2)
-    delivery = bus.Delivery("image.generated.flux", 1, 1)
-    first = asyncio.create_task(handle(generated(1), delivery))
-    async with asyncio.timeout(WITHIN):
-        photo = await outbox.photos.get()  # the first is being sent
-        again = await handle(generated(1), delivery)
-        assert isinstance(again, bus.Nak)
-        assert outbox.photos.empty()  # no second photo
-        photo.set_result(Settled(Settlement.ACCEPTED))
-        assert await first == bus.ACK

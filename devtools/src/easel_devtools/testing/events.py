@@ -7,13 +7,18 @@ from datetime import UTC, datetime, timedelta
 
 from easel import bus
 from easel.events import (
+    ErrorCode,
     Event,
+    ImageCancelled,
+    ImageDelivered,
     ImageFailed,
     ImageGenerated,
     ImageRequested,
     ImageStarted,
     JobContext,
+    JobEvent,
     PromptEnhanced,
+    PromptEnhancing,
     StoredImage,
     TelegramRequester,
 )
@@ -92,3 +97,34 @@ EVENT_OF_FAMILY: dict[str, Callable[[str, str], Event]] = {
     "image.generated": generated,
     "image.failed": failed,
 }
+
+
+STORED_IMAGE = StoredImage(
+    bucket="easel_images", object_name="x", size=10, content_type="image/png", sha256="0" * 64
+)
+
+
+def journey(
+    job_id: str, user: int = 1, ending: str = "delivered", at: datetime | None = None
+) -> list[JobEvent]:
+    """Every event of one Telegram job, as the services publish them, to its `ending`:
+    delivered, failed or cancelled."""
+    context = JobContext(
+        original_prompt=f"a cat for {user}",
+        requested_at=at or datetime.now(UTC),
+        requester=TelegramRequester(chat_id=user, user_id=user, status_message_id=1),
+    )
+    first = ImageRequested(job_id=job_id, model="flux", job=context)
+    events: list[JobEvent] = [first, PromptEnhancing.after(first, attempt=1)]
+    if ending == "cancelled":
+        return [*events, ImageCancelled.after(first)]
+    events += [
+        PromptEnhanced.after(first, prompt="a ginger cat", enhanced=True),
+        ImageStarted.after(first, attempt=1),
+    ]
+    if ending == "failed":
+        return [*events, ImageFailed.for_job(first, ErrorCode.TIMEOUT, "late", attempts=1)]
+    generated = ImageGenerated.after(
+        first, prompt="a ginger cat", image=STORED_IMAGE, queued_seconds=0, generation_seconds=1
+    )
+    return [*events, generated, ImageDelivered.after(first, file_id=f"file-{job_id}")]

@@ -77,10 +77,6 @@ class ResultHandler:
         # Handlers waiting here hold no image yet: in a burst, the others fetch only as
         # photos are settled instead of all waiting in the paced outbox with their bytes.
         self._in_memory = asyncio.Semaphore(images_in_memory)
-        # Jobs whose photo this process is sending. A nats-server SIGKILLed can forget a
-        # consumer's latest deliveries (its state is written lazily) and hand the same
-        # result out again, as a first delivery, while the first is still being sent.
-        self._sending: set[str] = set()
 
     async def __call__(self, event: ResultEvent, delivery: bus.Delivery) -> bus.Outcome:
         requester = event.job.requester
@@ -126,15 +122,7 @@ class ResultHandler:
                 text = texts.cancelled(model)
                 return await self._final_text(event, requester, text, "cancelled", delivery)
             case ImageGenerated():
-                if event.job_id in self._sending:
-                    # Back later, when the ledger knows how the first one ended.
-                    log.warning("notifier.already_sending", attempt=delivery.attempt)
-                    return bus.Nak(bus.retry_delay(delivery.attempt))
-                self._sending.add(event.job_id)
-                try:
-                    return await self._generated(event, requester, delivery)
-                finally:
-                    self._sending.discard(event.job_id)
+                return await self._generated(event, requester, delivery)
 
     async def _generated(
         self, event: ImageGenerated, requester: TelegramRequester, delivery: bus.Delivery

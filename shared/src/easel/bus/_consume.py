@@ -93,6 +93,10 @@ class ConsumerLoop(Generic[E]):
         self._letters = letters
         self._max_deliver = 0  # unlimited until run() reads the consumer's configuration
         self._busy: set[asyncio.Task[None]] = set()
+        # Stream sequences being handled here. A nats-server that restarted hard can forget
+        # it handed a message out (consumer state is written lazily) and hand it out again,
+        # even as a first delivery, while the first is still being handled.
+        self._handling: set[int] = set()
         for reason in Reason:  # series that exist from the start read 0, not "no data"
             metrics.DEAD_LETTERS.labels(durable, reason.value)
 
@@ -158,6 +162,13 @@ class ConsumerLoop(Generic[E]):
             await self._settle(msg, Term(Reason.WRONG_SUBJECT, detail), delivery)
             return
         with structlog.contextvars.bound_contextvars(job_id=event.job_id, model=event.model):
+            if delivery.stream_seq in self._handling:
+                # Back later, when the first handling has settled it (the handler then
+                # finds its own record: a photo sent, a job published).
+                log.warning("bus.already_handling", consumer=self._durable)
+                await self._settle(msg, Nak(retry_delay(delivery.attempt)), delivery)
+                return
+            self._handling.add(delivery.stream_seq)
             keep_lease = asyncio.create_task(self._keep_lease(msg))
             try:
                 outcome = await self._handler(event, delivery)
@@ -171,6 +182,7 @@ class ConsumerLoop(Generic[E]):
                 outcome = Nak(retry_delay(delivery.attempt))
             finally:
                 keep_lease.cancel()
+                self._handling.discard(delivery.stream_seq)
             if isinstance(outcome, Nak) and 0 < self._max_deliver <= delivery.attempt:
                 outcome = await self._last_delivery_failed(event, delivery, outcome)
             await self._settle(msg, outcome, delivery)

@@ -7,11 +7,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from nats.js.errors import KeyNotFoundError
 from nats.js.kv import KeyValue
 from pydantic import BaseModel, ConfigDict
 
-from easel import bus
+from easel.controls._records import read, write
 
 _PREFIX = "circuit."
 
@@ -28,13 +27,7 @@ class CircuitStates:
     kv: KeyValue
 
     async def record(self, model: str, state: str) -> None:
-        change = CircuitState(state=state, at=time.time())
-        await self.kv.put(f"{_PREFIX}{model}", change.model_dump_json().encode())
+        await write(self.kv, f"{_PREFIX}{model}", CircuitState(state=state, at=time.time()))
 
-    @bus.retry_transient  # a read: safe to repeat through a restart or an election
     async def of(self, model: str) -> CircuitState | None:
-        try:
-            entry = await self.kv.get(f"{_PREFIX}{model}")
-        except KeyNotFoundError:
-            return None
-        return CircuitState.model_validate_json(entry.value or b"")
+        return await read(self.kv, f"{_PREFIX}{model}", CircuitState)

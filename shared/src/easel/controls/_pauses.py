@@ -11,11 +11,12 @@ import time
 from dataclasses import dataclass
 
 from nats.js import JetStreamContext
-from nats.js.errors import KeyNotFoundError, NotFoundError
+from nats.js.errors import NotFoundError
 from nats.js.kv import KeyValue
 from pydantic import BaseModel, ConfigDict, Field
 
 from easel import bus
+from easel.controls._records import read, write
 
 _PREFIX = "pause."
 _FOREVER = "9999-12-31T23:59:59Z"  # until resumed by hand
@@ -41,7 +42,7 @@ class ModelPauses:
     async def pause(self, model: str, reason: str, by: str) -> Pause:
         pause = Pause(model=model, reason=reason.strip(), by=by, at=time.time())
         await self.js.pause_consumer(bus.PROMPTS, bus.generator_consumer(model), _FOREVER)
-        await self.kv.put(f"{_PREFIX}{model}", pause.model_dump_json().encode())
+        await write(self.kv, f"{_PREFIX}{model}", pause)
         return pause
 
     async def resume(self, model: str) -> bool:
@@ -51,13 +52,8 @@ class ModelPauses:
         await self.js.resume_consumer(bus.PROMPTS, bus.generator_consumer(model))
         return was is not None
 
-    @bus.retry_transient  # a read: safe to repeat through a restart or an election
     async def of(self, model: str) -> Pause | None:
-        try:
-            entry = await self.kv.get(f"{_PREFIX}{model}")
-        except KeyNotFoundError:  # also a deleted key
-            return None
-        return Pause.model_validate_json(entry.value or b"")
+        return await read(self.kv, f"{_PREFIX}{model}", Pause)
 
     @staticmethod
     def subject(model: str) -> str:

@@ -7,12 +7,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from nats.js.errors import KeyNotFoundError, NoKeysError
+from nats.js.errors import NoKeysError
 from nats.js.kv import KeyValue
 from pydantic import BaseModel, ConfigDict
 
-from easel import bus
 from easel.controls._access import Standing
+from easel.controls._records import read, write
 
 _PREFIX = "user."
 
@@ -30,17 +30,13 @@ class UserEntry(BaseModel):
 class UserList:
     kv: KeyValue
 
-    @bus.retry_transient  # a read: safe to repeat through a restart or an election
     async def standing(self, user_id: int) -> Standing | None:
-        try:
-            entry = await self.kv.get(f"{_PREFIX}{user_id}")
-        except KeyNotFoundError:  # also a deleted key
-            return None
-        return UserEntry.model_validate_json(entry.value or b"").standing
+        entry = await read(self.kv, f"{_PREFIX}{user_id}", UserEntry)
+        return None if entry is None else entry.standing
 
     async def set(self, user_id: int, standing: Standing, by: str) -> UserEntry:
         entry = UserEntry(user_id=user_id, standing=standing, by=by, at=time.time())
-        await self.kv.put(f"{_PREFIX}{user_id}", entry.model_dump_json().encode())
+        await write(self.kv, f"{_PREFIX}{user_id}", entry)
         return entry
 
     async def entries(self) -> list[UserEntry]:
@@ -49,11 +45,5 @@ class UserList:
             keys = [key for key in await self.kv.keys() if key.startswith(_PREFIX)]
         except NoKeysError:
             return []
-        found = []
-        for key in keys:
-            try:
-                entry = await self.kv.get(key)
-            except KeyNotFoundError:  # removed meanwhile
-                continue
-            found.append(UserEntry.model_validate_json(entry.value or b""))
-        return sorted(found, key=lambda e: e.user_id)
+        found = [await read(self.kv, key, UserEntry) for key in keys]
+        return sorted((e for e in found if e is not None), key=lambda e: e.user_id)

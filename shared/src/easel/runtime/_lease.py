@@ -113,25 +113,40 @@ class Lease:
                 await self._kv.delete(self.key, last=revision)
 
 
+async def acquire(
+    lease: Lease, stop: asyncio.Event, standing_by: Callable[[], None] | None = None
+) -> bool:
+    """Take the lease as soon as it is free; False if `stop` came first. `standing_by` is
+    called after each try that found another holder."""
+    async for _ in every(lease.renew_every, stop):
+        try:
+            if await lease.try_acquire():
+                return True
+        except nats.errors.Error as error:
+            log.warning("runtime.lease_unavailable", key=lease.key, error=repr(error))
+        if standing_by is not None:
+            standing_by()
+    return False
+
+
+async def keep(lease: Lease) -> None:
+    """Renew the lease every `renew_every`; returns when it is lost."""
+    while True:
+        await asyncio.sleep(lease.renew_every)
+        if not await lease.renew():
+            return
+
+
 async def lead(
     lease: Lease, stop: asyncio.Event, work: Callable[[], Coroutine[Any, Any, None]]
 ) -> None:
     """Run `work` while this replica holds `lease`, standing by while another does; at
     `stop`, end the work and hand the lease on. Work that ends by itself is run again."""
-    while not stop.is_set():
-        acquired = False
-        async for _ in every(lease.renew_every, stop):
-            try:
-                if acquired := await lease.try_acquire():
-                    break
-            except nats.errors.Error as error:
-                log.warning("runtime.lease_unavailable", key=lease.key, error=repr(error))
-        if not acquired:
-            return
+    while await acquire(lease, stop):
         log.info("runtime.lease_acquired", key=lease.key, holder=lease.holder)
         tasks = {
             asyncio.create_task(work()),
-            (kept := asyncio.create_task(_keep(lease))),
+            (kept := asyncio.create_task(keep(lease))),
             asyncio.create_task(stop.wait()),
         }
         try:
@@ -152,11 +167,3 @@ async def lead(
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(lease.renew_every):
                     await stop.wait()
-
-
-async def _keep(lease: Lease) -> None:
-    """Returns when the lease is lost."""
-    while True:
-        await asyncio.sleep(lease.renew_every)
-        if not await lease.renew():
-            return

@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 import stamina
+import structlog
 from nats.js import JetStreamContext
-from nats.js.api import KeyValueConfig
+from nats.js.api import AckPolicy, ConsumerConfig, KeyValueConfig
 
 from easel import bus
 from easel.events import ImageRequested, JobContext
@@ -114,3 +115,50 @@ async def test_a_publish_waits_out_a_jetstream_that_is_not_there_yet(
         stamina.instrumentation.set_on_retry_hooks(hooks)
     assert ack.stream == bus.REQUESTS
     assert (await js.stream_info(bus.REQUESTS)).state.messages == 1
+
+
+async def test_a_message_handed_out_again_while_being_handled_is_not_handled_twice_at_once(
+    js: JetStreamContext,
+) -> None:
+    # A nats-server that restarted hard can forget it handed a message out; here the
+    # lease simply runs out (ack_wait 1 s, no in-progress within it), with the same effect.
+    await bus.provision(js, EaselSettings(), REGISTRY)
+    await js.add_consumer(
+        bus.REQUESTS,
+        ConsumerConfig(durable_name="twice", ack_policy=AckPolicy.EXPLICIT, ack_wait=1.0),
+    )
+    await bus.publish(js, requested("tg_1_9"))
+    stop, release = asyncio.Event(), asyncio.Event()
+    running, most_at_once, attempts = 0, 0, []
+
+    async def handle(event: ImageRequested, delivery: bus.Delivery) -> bus.Outcome:
+        nonlocal running, most_at_once
+        running += 1
+        most_at_once = max(most_at_once, running)
+        attempts.append(delivery.attempt)
+        try:
+            await release.wait()
+        finally:
+            running -= 1
+        stop.set()
+        return bus.ACK
+
+    loop = bus.ConsumerLoop(
+        js,
+        stream=bus.REQUESTS,
+        durable="twice",
+        decode=bus.decoder(ImageRequested).validate_json,
+        handler=handle,
+        workers=2,
+        heartbeat=30.0,  # no in-progress ack before the lease runs out
+        fetch_timeout=1.0,
+    )
+    with structlog.testing.capture_logs() as logs:
+        task = asyncio.create_task(loop.run(stop, grace=5))
+        async with asyncio.timeout(10):
+            while not any(e["event"] == "bus.already_handling" for e in logs):  # noqa: ASYNC110
+                await asyncio.sleep(0.05)  # a log line has no awaitable notice
+        release.set()
+        await asyncio.wait_for(task, timeout=15)
+    assert most_at_once == 1
+    assert attempts[0] == 1

@@ -16,50 +16,12 @@ from nats.js import JetStreamContext
 from easel import bus, jobs
 from easel.cli import main
 from easel.events import (
-    ErrorCode,
-    ImageCancelled,
-    ImageDelivered,
-    ImageFailed,
-    ImageGenerated,
-    ImageRequested,
-    ImageStarted,
-    JobContext,
     JobEvent,
-    PromptEnhanced,
-    PromptEnhancing,
-    StoredImage,
-    TelegramRequester,
 )
 from easel.jobs import JobRecord, JobState, JobStore, Projector
 from easel.natsserver import NatsServer
 from easel.settings import EaselSettings
-from easel_devtools.testing import REGISTRY, Letters, holding, settled
-
-IMAGE = StoredImage(
-    bucket="easel_images", object_name="x", size=10, content_type="image/png", sha256="0" * 64
-)
-
-
-def job_events(job_id: str, user: int, ending: str, at: datetime) -> list[JobEvent]:
-    context = JobContext(
-        original_prompt=f"a cat for {user}",
-        requested_at=at,
-        requester=TelegramRequester(chat_id=user, user_id=user, status_message_id=1),
-    )
-    first = ImageRequested(job_id=job_id, model="flux", job=context)
-    events: list[JobEvent] = [first, PromptEnhancing.after(first, attempt=1)]
-    if ending == "cancelled":
-        return [*events, ImageCancelled.after(first)]
-    events += [
-        PromptEnhanced.after(first, prompt="a ginger cat", enhanced=True),
-        ImageStarted.after(first, attempt=1),
-    ]
-    if ending == "failed":
-        return [*events, ImageFailed.for_job(first, ErrorCode.TIMEOUT, "late", attempts=1)]
-    generated = ImageGenerated.after(
-        first, prompt="a ginger cat", image=IMAGE, queued_seconds=0, generation_seconds=1
-    )
-    return [*events, generated, ImageDelivered.after(first, file_id=f"file-{job_id}")]
+from easel_devtools.testing import REGISTRY, Letters, holding, journey, settled
 
 
 @pytest.fixture
@@ -103,7 +65,7 @@ async def every_record(store: JobStore, job_ids: list[str]) -> dict[str, JobReco
 async def test_the_view_follows_the_events_and_a_refold_changes_nothing(
     js: JetStreamContext, store: JobStore
 ) -> None:
-    events = job_events("tg_1_1", 1, "delivered", datetime.now(UTC))
+    events = journey("tg_1_1", 1, "delivered", datetime.now(UTC))
     await publish_all(js, events[:4])
     record = await store.get("tg_1_1")
     assert record is not None
@@ -134,7 +96,7 @@ async def test_rebuild_makes_the_same_view_from_the_log(
     events = [
         e
         for i, (job_id, user, ending) in enumerate(plans)
-        for e in job_events(job_id, user, ending, now - timedelta(minutes=i))
+        for e in journey(job_id, user, ending, now - timedelta(minutes=i))
     ]
     rng.shuffle(events)  # interleaved across jobs, and out of order within one
     await publish_all(js, events)
@@ -158,9 +120,9 @@ async def test_an_owners_jobs_list_newest_first(js: JetStreamContext, store: Job
     events = [
         e
         for age, job_id in ((3, "tg_21_1"), (1, "tg_21_2"), (2, "tg_21_3"))
-        for e in job_events(job_id, 21, "delivered", now - timedelta(minutes=age))
+        for e in journey(job_id, 21, "delivered", now - timedelta(minutes=age))
     ]
-    events += job_events("tg_22_1", 22, "delivered", now)  # someone else's
+    events += journey("tg_22_1", 22, "delivered", now)  # someone else's
     await publish_all(js, events)
     newest = await store.of_owner("telegram_21", limit=2)
     assert [r.job_id for r in newest] == ["tg_21_2", "tg_21_3"]
@@ -179,7 +141,7 @@ async def test_easel_job_prints_the_timeline_with_who_published_each_event(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    await publish_all(js, job_events("tg_31_1", 31, "failed", datetime.now(UTC)))
+    await publish_all(js, journey("tg_31_1", 31, "failed", datetime.now(UTC)))
     monkeypatch.setenv("NATS_URL", nats_server.url)
     monkeypatch.chdir(nats_server.store_dir)
     with pytest.raises(SystemExit) as done:
@@ -211,7 +173,7 @@ async def test_poison_in_the_history_is_given_up_without_a_second_letter(
 ) -> None:
     letters = await Letters.watch(nc)
     await js.publish("image.started.flux", b"{not json")
-    events = job_events("tg_41_1", 41, "delivered", datetime.now(UTC))
+    events = journey("tg_41_1", 41, "delivered", datetime.now(UTC))
     last = await publish_all(js, events)  # after the poison, and still projected
     info = await settled(js, bus.HISTORY, bus.PROJECTOR, last)
     assert info.num_ack_pending == 0
@@ -222,7 +184,7 @@ async def test_poison_in_the_history_is_given_up_without_a_second_letter(
 async def test_a_read_may_wait_for_a_job_the_view_has_not_caught_up_with(
     store: JobStore,
 ) -> None:
-    first, *_ = job_events("tg_9_1", 9, "delivered", datetime.now(UTC))
+    first, *_ = journey("tg_9_1", 9, "delivered", datetime.now(UTC))
     waiting = asyncio.create_task(store.get("tg_9_1", within=10))
     await store.apply(first, 1)  # the projector, a moment later
     record = await asyncio.wait_for(waiting, 10)

@@ -21,16 +21,7 @@ from nats.js import JetStreamContext
 
 from easel import bus, jobs
 from easel.events import (
-    ImageDelivered,
-    ImageGenerated,
-    ImageRequested,
-    ImageStarted,
-    JobContext,
     JobEvent,
-    PromptEnhanced,
-    PromptEnhancing,
-    StoredImage,
-    TelegramRequester,
 )
 from easel.jobs import JobRecord, JobState, JobStore, Projector
 from easel.natsserver import NatsServer
@@ -38,14 +29,11 @@ from easel.settings import EaselSettings
 from easel_devtools.bench.plan import Plan
 from easel_devtools.bench.report import Outcome, Row, ms
 from easel_devtools.bench.stats import summarise
-from easel_devtools.testing import REGISTRY, holding, settled
+from easel_devtools.testing import REGISTRY, holding, journey, settled
 
 LAG_TARGET = 0.050
 LAG_RATE = 50  # jobs per second
 REBUILD_TARGET = 60.0  # seconds for 100,000 jobs
-_IMAGE = StoredImage(
-    bucket="easel_images", object_name="x", size=1, content_type="image/png", sha256="0" * 64
-)
 _STAGE_OF = {
     "image.requested": JobState.QUEUED,
     "prompt.enhancing": JobState.ENHANCING,
@@ -124,7 +112,7 @@ async def _lag(seconds: float) -> dict[str, Any]:
 
 async def _one_job(js: JetStreamContext, job_id: str, published: list[JobEvent]) -> None:
     """A job's six events, a little apart, as the services would send them."""
-    for event in _journey(job_id):
+    for event in journey(job_id):
         event = event.model_copy(update={"occurred_at": datetime.now(UTC)})
         await bus.publish(js, event, source="bench")
         published.append(event)
@@ -136,7 +124,7 @@ async def _rebuild(count: int) -> dict[str, Any]:
         events = 0
         batch = []
         for n in range(count):
-            for event in _journey(f"rb_{n}"):
+            for event in journey(f"rb_{n}"):
                 batch.append(bus.publish(js, event, source="bench"))
                 events += 1
             if len(batch) >= 600:
@@ -158,25 +146,6 @@ async def _rebuild(count: int) -> dict[str, Any]:
         "seconds": rebuilt.seconds,
         "same": live == again and all(r is not None for r in live),
     }
-
-
-def _journey(job_id: str) -> list[JobEvent]:
-    context = JobContext(
-        original_prompt="a cat",
-        requested_at=datetime.now(UTC),
-        requester=TelegramRequester(chat_id=1, user_id=1, status_message_id=1),
-    )
-    first = ImageRequested(job_id=job_id, model="flux", job=context)
-    return [
-        first,
-        PromptEnhancing.after(first, attempt=1),
-        PromptEnhanced.after(first, prompt="a ginger cat", enhanced=True),
-        ImageStarted.after(first, attempt=1),
-        ImageGenerated.after(
-            first, prompt="a ginger cat", image=_IMAGE, queued_seconds=0, generation_seconds=1
-        ),
-        ImageDelivered.after(first, file_id="file"),
-    ]
 
 
 @contextlib.asynccontextmanager

@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import time
 
-import nats.errors
 import structlog
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramAPIError
@@ -19,7 +18,7 @@ from aiogram.methods import GetUpdates
 from aiogram.types import Update
 from aiogram.utils.backoff import Backoff, BackoffConfig
 
-from easel.runtime import Lease, every
+from easel.runtime import Lease, acquire, keep
 from easel_gateway.metrics import POLLING_LEASE_HELD
 from easel_gateway.telegram.middlewares import MessageContext
 from easel_gateway.telegram.offsets import Offsets
@@ -52,25 +51,16 @@ class Poller:
 
     async def run(self, stop: asyncio.Event) -> None:
         me = await check_bot(self._bot)
-        while not stop.is_set():
-            if await self._acquire(stop):
-                log.info("gateway.polling_started", bot=me.username, holder=self.lease.holder)
-                await self._poll_while_held(stop)
+        while await acquire(self.lease, stop, self._stand_by):
+            self._standing_by = False
+            log.info("gateway.polling_started", bot=me.username, holder=self.lease.holder)
+            await self._poll_while_held(stop)
         await drain(self.context)
 
-    async def _acquire(self, stop: asyncio.Event) -> bool:
-        """Take the lease, or stand by until it is free; False if `stop` came first."""
-        async for _ in every(self.lease.renew_every, stop):
-            try:
-                if await self.lease.try_acquire():
-                    self._standing_by = False
-                    return True
-            except nats.errors.Error as error:
-                log.warning("gateway.lease_unavailable", error=repr(error))
-            if not self._standing_by:
-                log.info("gateway.standing_by", reason="another gateway is polling")
-                self._standing_by = True
-        return False
+    def _stand_by(self) -> None:
+        if not self._standing_by:
+            log.info("gateway.standing_by", reason="another gateway is polling")
+            self._standing_by = True
 
     async def _poll_while_held(self, stop: asyncio.Event) -> None:
         """Poll until `stop` (then hand the lease on) or until the lease is lost."""
@@ -78,7 +68,7 @@ class Poller:
         await self._remove_webhook()
         offsets = Offsets()
         self._task = asyncio.create_task(self._poll(offsets))
-        lost = asyncio.create_task(self._keep_lease())
+        lost = asyncio.create_task(keep(self.lease))
         stopped = asyncio.create_task(stop.wait())
         try:
             await asyncio.wait({self._task, lost, stopped}, return_when=asyncio.FIRST_COMPLETED)
@@ -102,13 +92,6 @@ class Poller:
             stopped.cancel()
             POLLING_LEASE_HELD.set(0)
             await self.lease.release()
-
-    async def _keep_lease(self) -> None:
-        """Returns when the lease is lost."""
-        while True:
-            await asyncio.sleep(self.lease.renew_every)
-            if not await self.lease.renew():
-                return
 
     async def _remove_webhook(self) -> None:
         """getUpdates fails while a webhook is set: polling mode means polling."""
