@@ -141,6 +141,17 @@ def test_a_photo_does_not_wait_for_the_status_edit_in_flight() -> None:
     assert [c.payload for c in take_all(scheduler)] == ["delete"]
 
 
+def test_an_edit_overtaken_by_its_messages_deletion_is_obsolete() -> None:
+    # The edit waited for the bot's budget while the photo and the deletion went.
+    scheduler, _ = make()
+    scheduler.edit(1, 10, "📤 Sending…", Stage.SENDING)
+    edit = scheduler.next_call()
+    assert edit is not None
+    assert not scheduler.obsolete(edit)
+    scheduler.deliver(1, "delete", message_id=10, stage=Stage.DONE, overtakes_edits=True)
+    assert scheduler.obsolete(edit)
+
+
 def test_a_final_text_waits_for_the_status_edit_in_flight() -> None:
     """Otherwise the older edit could land last and replace it."""
     scheduler, _ = make()

@@ -48,6 +48,7 @@ SCENARIOS: dict[str, Callable[[Plan], Coroutine[Any, Any, Outcome]]] = {
     "overhead": overhead.run,
     "throughput": throughput.run,
     "telegram": telegram.run,
+    "telegram_replicas": telegram.run_replicas,
     "pace": pace.run,
     "scaleout": scaleout.run,
     "memory": memory.run,

@@ -12,6 +12,7 @@ import time
 from types import TracebackType
 from typing import Self, cast
 
+import aiohttp
 import nats
 
 from easel import bus
@@ -25,7 +26,7 @@ from easel.events import (
 from easel.natsserver import free_port
 from easel_devtools.bench import procs
 from easel_devtools.bench.remote_worker import RemoteWorker
-from easel_devtools.harness import EaselSystem, ServiceProcess
+from easel_devtools.harness import START_SECONDS, EaselSystem, ServiceProcess
 from easel_devtools.standins import FluxWorkerStandin
 
 MODEL = "flux"
@@ -50,9 +51,16 @@ class Rig:
         llm_latency: float = 0.0,
         flood_limits: bool = False,
         env: dict[str, str] | None = None,
+        webhook: bool = False,
     ) -> None:
+        """`webhook`: gateways serve Telegram's webhook; `send` POSTs each update to one of
+        them in turn, as a Service in front of the replicas would."""
         # Logs stay at the services' production level (INFO): their cost is part of the figure.
         env = {"FLUX_CAPACITY": str(capacity)} | (env or {})
+        self._webhooks: list[str] = []
+        self._posts: list[asyncio.Task[None]] = []
+        if webhook:
+            env |= _webhook_env(self._webhook_port())
         self.system = EaselSystem(flood_limits=flood_limits, env=env)
         self.chats: list[int] = []  # the chats of the last backlog
         self.flux = RemoteWorker(
@@ -83,8 +91,15 @@ class Rig:
     def send(self, prompt: str, chat: int | None = None) -> int:
         """A user asks for a FLUX image; returns the chat it was asked in."""
         chat = new_chat() if chat is None else chat
-        self.telegram.send_user_message(chat, f"/image={MODEL}={prompt}")
+        update = self.telegram.send_user_message(chat, f"/image={MODEL}={prompt}")
+        if self._webhooks:
+            url = self._webhooks[len(self._posts) % len(self._webhooks)]
+            self._posts.append(asyncio.create_task(_post(url, update.to_json())))
         return chat
+
+    async def posted(self) -> None:
+        """Every update `send` POSTed was answered 200 (raises otherwise)."""
+        await asyncio.gather(*self._posts)
 
     def delivered(self) -> int:
         """Photos the Bot API stand-in has accepted."""
@@ -114,17 +129,33 @@ class Rig:
         return moving_since
 
     def generators(self) -> list[ServiceProcess]:
-        return [s for s in self.system.services.values() if s.name == "generator"]
+        return self.replicas("generator")
+
+    def replicas(self, service: str) -> list[ServiceProcess]:
+        return [s for s in self.system.services.values() if s.name == service]
 
     def add_generator(self) -> ServiceProcess:
         """Another generator replica sharing the model's durable consumer."""
-        first = self.system["generator"]
-        log = first.log_path.with_name(f"generator-{len(self.generators()) + 1}.log")
-        replica = ServiceProcess("generator", first.env, log, free_port())
-        self.system.services[f"generator-{len(self.generators()) + 1}"] = replica
+        return self.add_replica("generator")
+
+    def add_replica(self, service: str) -> ServiceProcess:
+        """Another replica of `service`, as the first is configured; a gateway serving the
+        webhook gets a port of its own, and its share of the updates."""
+        first = self.system[service]
+        env = dict(first.env)
+        if self._webhooks and service == "gateway":
+            env |= _webhook_env(self._webhook_port())
+        name = f"{service}-{len(self.replicas(service)) + 1}"
+        replica = ServiceProcess(service, env, first.log_path.with_name(f"{name}.log"), free_port())
+        self.system.services[name] = replica
         replica.start()
-        replica.wait_ready()
+        replica.wait_ready(timeout=START_SECONDS)
         return replica
+
+    def _webhook_port(self) -> int:
+        port = free_port()
+        self._webhooks.append(f"http://127.0.0.1:{port}{_WEBHOOK_PATH}")
+        return port
 
     # -- reading ---------------------------------------------------------------------------
     def pids(self) -> dict[str, int]:
@@ -149,6 +180,30 @@ class Rig:
             return found
         finally:
             await nc.close()
+
+
+_WEBHOOK_PATH = "/telegram/webhook"
+_WEBHOOK_SECRET = "bench-webhook-secret"
+
+
+def _webhook_env(port: int) -> dict[str, str]:
+    return {
+        "GATEWAY_MODE": "webhook",
+        "WEBHOOK_URL": "https://easel-bench.invalid",
+        "WEBHOOK_PATH": _WEBHOOK_PATH,
+        "WEBHOOK_SECRET": _WEBHOOK_SECRET,
+        "WEBHOOK_HOST": "127.0.0.1",
+        "WEBHOOK_PORT": str(port),
+    }
+
+
+async def _post(url: str, update: dict[str, object]) -> None:
+    headers = {"X-Telegram-Bot-Api-Secret-Token": _WEBHOOK_SECRET}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(url, json=update, headers=headers) as answer,
+    ):
+        answer.raise_for_status()
 
 
 class _StreamWatch:

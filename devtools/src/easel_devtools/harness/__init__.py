@@ -2,6 +2,13 @@
 a real nats-server, the four services as separate processes, and stand-ins for Telegram,
 the image workers and the LLM."""
 
-from easel_devtools.harness.system import BOT_TOKEN, LLM_KEY, SDXL_KEY, EaselSystem, ServiceProcess
+from easel_devtools.harness.system import (
+    BOT_TOKEN,
+    LLM_KEY,
+    SDXL_KEY,
+    START_SECONDS,
+    EaselSystem,
+    ServiceProcess,
+)
 
-__all__ = ["BOT_TOKEN", "LLM_KEY", "SDXL_KEY", "EaselSystem", "ServiceProcess"]
+__all__ = ["BOT_TOKEN", "LLM_KEY", "SDXL_KEY", "START_SECONDS", "EaselSystem", "ServiceProcess"]

@@ -13,6 +13,7 @@ from easel.controls import Blocklist, CircuitStates, ModelPauses, UserList
 from easel.events import JobEvent
 from easel.jobs import Endings, JobStore, Projector, ServiceTimes
 from easel.runtime import Runtime, lease, run, until_stopped
+from easel.telegram import Budget
 from easel_gateway.settings import Settings
 from easel_gateway.stores.active_jobs import ActiveJobs
 from easel_gateway.stores.claims import JobClaims
@@ -88,7 +89,8 @@ async def build(rt: Runtime[Settings], stack: contextlib.AsyncExitStack) -> Upda
         circuits=CircuitStates(controls),
         blocklist=Blocklist.load(settings.blocklist_file),
     )
-    bot = build_bot(settings)
+    budget = Budget(rt.nc, settings.telegram_bot_id, settings.telegram_bot_calls_per_second)
+    bot = build_bot(settings, budget)
     stack.push_async_callback(bot.session.close)
     if settings.gateway_mode == "webhook":
         return WebhookServer(dispatcher, bot, context, settings)

@@ -15,7 +15,7 @@ from easel.controls import ModelPauses
 from easel.images import ImageReader
 from easel.jobs import Endings, ServiceTimes
 from easel.runtime import Runtime, background, lead, lease, run, until_stopped
-from easel.telegram import create_bot
+from easel.telegram import Budget, create_bot
 from easel_notifier.bot_calls import TelegramClient
 from easel_notifier.handler import ResultEvent, ResultHandler, decode_result
 from easel_notifier.ledger import Ledger
@@ -39,7 +39,8 @@ async def serve(rt: Runtime[Settings]) -> None:
     async with contextlib.AsyncExitStack() as stack:
         bot = create_bot(settings, timeout=settings.telegram_timeout_seconds)
         stack.push_async_callback(bot.session.close)
-        outbox = Outbox(TelegramClient(bot), pacing)
+        budget = Budget(rt.nc, settings.telegram_bot_id, settings.telegram_bot_calls_per_second)
+        outbox = Outbox(TelegramClient(bot), pacing, budget)
         # Handlers awaiting a delivery need the outbox: it stops only after the consumer.
         sender = await stack.enter_async_context(background(outbox.run(), "outbox"))
 

@@ -3,8 +3,10 @@
 The decisions live in `Scheduler` (pure); this module runs them: it asks for the next
 sendable call, executes it as a task, reports the result back and wakes the waiting
 caller of a delivery. Status edits are fire-and-forget; deliveries are awaited, so the
-consumer acks only once Telegram has accepted them. A delivery may carry a gate: asked
-once, as the call leaves (its chat's budget allows it at last), it may stop the call.
+consumer acks only once Telegram has accepted them. Before a call leaves, it takes its
+place in the bot's budget, which every replica of the gateway and the notifier shares. A
+delivery may carry a gate: asked once, as the call leaves (the budgets allow it at last),
+it may stop the call.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 
 import structlog
 
+from easel.telegram import CHAT_BURST, Budget, Lane, RetryAfter, Taken
 from easel_notifier import metrics
 from easel_notifier.bot_calls import DeleteMessage, EditText, Request, TelegramClient
 from easel_notifier.scheduler import Call, Pacing, Priority, Scheduler, Settled, Settlement, Stage
@@ -29,8 +32,9 @@ _REMEMBER_JOBS = 20_000  # status messages whose job is remembered for logging
 
 
 class Outbox:
-    def __init__(self, telegram: TelegramClient, pacing: Pacing) -> None:
+    def __init__(self, telegram: TelegramClient, pacing: Pacing, budget: Budget | None) -> None:
         self._telegram = telegram
+        self._budget = budget
         self._scheduler: Scheduler[Request] = Scheduler(time.monotonic, pacing)
         self._waiters: dict[int, asyncio.Future[Settled]] = {}
         self._gates: dict[int, Gate] = {}
@@ -129,14 +133,36 @@ class Outbox:
             cancel = job.get("job_id") if call.key in self._cancellable else None
             request = EditText(call.chat_id, call.message_id, call.text, cancel_job=cancel)
         with structlog.contextvars.bound_contextvars(**job):
-            gate = self._gates.pop(call.id, None)
-            if gate is not None and (stopped := await gate()) is not None:
+            taken = await self._take(call)
+            if (stopped := await self._stopped(call)) is not None:
+                taken.give_back(counted=False)
                 settled: Settled | None = self._scheduler.unsent(call, stopped)
             else:
-                settled = self._scheduler.complete(call, await self._telegram.execute(request))
+                result = await self._telegram.execute(request)
+                taken.give_back(counted=not isinstance(result, RetryAfter))
+                settled = self._scheduler.complete(call, result)
         if settled is not None and (waiter := self._waiters.get(call.id)) and not waiter.done():
             waiter.set_result(settled)
         self._wake.set()
+
+    async def _stopped(self, call: Call[Request]) -> Settled | None:
+        """The last word, as the call leaves: its gate's, or obsolete meanwhile."""
+        if self._scheduler.obsolete(call):
+            return Settled(Settlement.SUPERSEDED)
+        gate = self._gates.pop(call.id, None)
+        return None if gate is None else await gate()
+
+    async def _take(self, call: Call[Request]) -> Taken:
+        """The call's place in the bot's budget, and in its chat's when Telegram paces it
+        per chat; a status edit leaves the chat's last call of a burst to the photo."""
+        if self._budget is None:
+            return Taken(None)
+        delivery = call.priority is Priority.DELIVERY
+        return await self._budget.take(
+            call.chat_id if call.per_chat_limited else None,
+            Lane.DELIVERY if delivery else Lane.STATUS,
+            chat_calls=CHAT_BURST if delivery else CHAT_BURST - 1,
+        )
 
     def _remember_job(self, chat_id: int, message_id: int) -> None:
         """The job the caller is handling (bound in its structlog context), if any."""

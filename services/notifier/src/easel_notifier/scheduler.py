@@ -18,7 +18,9 @@ Rules:
   Telegram allows), not counting deletions; and one call in flight per chat (which also
   keeps a chat's calls in order), except that a delivery marked `overtakes_edits` (a photo,
   a deletion) need not wait for a status edit in flight: the photo does not wait for the
-  "📤 Sending…" it follows, and an edit landing after the deletion finds nothing to edit;
+  "📤 Sending…" it follows, and an edit landing after the deletion finds nothing to edit
+  (an edit still waiting for the bot's budget when its message is finished with is
+  `obsolete`, and is not sent);
 - a 429 holds the chat for `retry_after`, and everything when several chats get one
   together (a global flood), then the same call is retried; network errors are retried
   with bounded exponential backoff.
@@ -254,6 +256,12 @@ class Scheduler(Generic[P]):
             if ready and window is not None:
                 wakeups.append(max(min(ready), window))
         return max(min(wakeups), self._hold_all_until) if wakeups else None
+
+    def obsolete(self, call: Call[P]) -> bool:
+        """A status edit whose message a delivery has since finished with: taken to send, it
+        waited for the bot's budget while the photo overtook it."""
+        stage = self._stages.get(call.key) if call.key is not None else None
+        return call.priority is Priority.EDIT and stage is not None and stage.final
 
     def pending(self, priority: Priority) -> int:
         return len(self._deliveries) if priority is Priority.DELIVERY else len(self._edits)

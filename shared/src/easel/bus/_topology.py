@@ -26,6 +26,9 @@ ADVISORIES = "EASEL_ADVISORIES"
 # log the job view is projected from and rebuilt from, and `easel job <id>` reads.
 HISTORY = "EASEL_HISTORY"
 WORK_STREAMS = (REQUESTS, PROMPTS, RESULTS)
+# The bot's Bot API calls of the last second, counted for every replica (`easel.telegram`).
+TELEGRAM_BUDGET = "EASEL_TELEGRAM_BUDGET"
+TELEGRAM_BUDGET_PREFIX = "telegram.budget"
 
 ENHANCER = "enhancer"
 NOTIFIER = "notifier"
@@ -162,6 +165,22 @@ def _durable(
     )
 
 
+def _telegram_budget(settings: EaselSettings) -> StreamConfig:
+    # Counters (`Nats-Incr`) of the bot's Bot API calls, per minute: each subject's last
+    # message holds its value; a minute's counters are of no use three minutes on.
+    return StreamConfig(
+        name=TELEGRAM_BUDGET,
+        subjects=[f"{TELEGRAM_BUDGET_PREFIX}.>"],
+        storage=StorageType.MEMORY,
+        retention=RetentionPolicy.LIMITS,
+        discard=DiscardPolicy.OLD,
+        max_age=180.0,
+        max_msgs_per_subject=1,
+        allow_msg_counter=True,
+        num_replicas=settings.stream_replicas,
+    )
+
+
 def topology(settings: EaselSettings, registry: ModelRegistry) -> Topology:
     deliver = settings.max_deliver
     work: list[tuple[str, str, str | list[str], float, int]] = [
@@ -204,6 +223,7 @@ def topology(settings: EaselSettings, registry: ModelRegistry) -> Topology:
             _stream(RESULTS, [f"image.{event}.*" for event in _RESULTS], settings),
             _history(settings),
             _dlq(settings),
+            _telegram_budget(settings),
             # An advisory is of no use once the message it names is gone: the same limits.
             _stream(
                 ADVISORIES,

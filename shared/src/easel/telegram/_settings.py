@@ -9,12 +9,20 @@ from pydantic import BaseModel, Field, SecretStr, field_validator
 class TelegramSettings(BaseModel):
     """A mixin for a service's settings: `class Settings(EaselSettings, TelegramSettings)`.
 
-    `TELEGRAM_MAX_CALLS_PER_SECOND` is the service's share of the bot's ~30 calls/s: 10 by
-    default (the gateway's); the notifier's settings raise the default to its 20."""
+    `TELEGRAM_BOT_CALLS_PER_SECOND` is the bot's budget, shared by every replica of every
+    service through NATS. `TELEGRAM_MAX_CALLS_PER_SECOND` is one process's own ceiling
+    within it, and all the pacing it has while NATS does not answer: 10 by default (the
+    gateway's); the notifier's settings raise the default to its 20."""
 
     telegram_bot_token: SecretStr
     telegram_api_url: str = Field(default="https://api.telegram.org", pattern=r"^https?://")
     telegram_max_calls_per_second: float = Field(default=10.0, gt=0, le=1000)
+    telegram_bot_calls_per_second: int = Field(default=30, ge=1, le=1000)
+
+    @property
+    def telegram_bot_id(self) -> int:
+        """The bot's id, the token's public part: the budget's counters are per bot."""
+        return int(self.telegram_bot_token.get_secret_value().split(":", 1)[0])
 
     @field_validator("telegram_bot_token")
     @classmethod

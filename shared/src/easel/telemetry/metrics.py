@@ -24,3 +24,14 @@ DEAD_LETTERS = Counter(
     "Messages given up and stored in the EASEL_DLQ stream, by consumer and reason.",
     ["consumer", "reason"],
 )
+TELEGRAM_BUDGET_REFUSALS = Counter(
+    "easel_telegram_budget_refusals_total",
+    "Bot API calls the bot's shared budget held back to ask again, by lane and by scope"
+    " (bot: the bot-wide calls per second; chat: one chat's pace).",
+    ["lane", "scope"],
+)
+TELEGRAM_BUDGET_UNAVAILABLE = Counter(
+    "easel_telegram_budget_unavailable_total",
+    "Bot API calls that went on their process's own pacing: NATS did not answer for the"
+    " bot's shared budget.",
+)

@@ -1,4 +1,5 @@
-"""The gateway's bot: every call paced through `FloodControl`, and replies that never raise."""
+"""The gateway's bot: every call paced through `FloodControl` (its process's share, then the
+bot's budget all replicas share), and replies that never raise."""
 
 from __future__ import annotations
 
@@ -19,7 +20,17 @@ from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import InlineKeyboardMarkup, Message
 
-from easel.telegram import CallWindow, RetryAfter, TelegramSettings, classify, create_bot
+from easel.telegram import (
+    CHAT_BURST,
+    CHAT_PACED,
+    Budget,
+    CallWindow,
+    Lane,
+    RetryAfter,
+    TelegramSettings,
+    classify,
+    create_bot,
+)
 from easel_gateway.metrics import TELEGRAM_RETRIES
 
 log = structlog.get_logger("easel.gateway")
@@ -31,8 +42,8 @@ _REQUEST_TIMEOUT = 20.0  # seconds per Bot API call; long polls add their own wa
 _UNPACED = frozenset({"getUpdates", "getMe", "setWebhook", "deleteWebhook"})
 
 
-def build_bot(settings: TelegramSettings) -> Bot:
-    pacing = FloodControl(settings.telegram_max_calls_per_second)
+def build_bot(settings: TelegramSettings, budget: Budget | None = None) -> Bot:
+    pacing = FloodControl(settings.telegram_max_calls_per_second, budget=budget)
     return create_bot(settings, timeout=_REQUEST_TIMEOUT, middlewares=[pacing])
 
 
@@ -58,9 +69,10 @@ async def edit(bot: Bot, chat_id: int, message_id: int, text: str) -> None:
 class FloodControl(BaseRequestMiddleware):
     """Paces calls and waits out Telegram's 429s (`retry_after`), which aiogram does not do.
 
-    - At most `calls_per_second` calls in any second for the whole process: the bot's
-      ~30/s is shared with the notifier, and a burst of new users must queue here rather
-      than be refused by Telegram and lost.
+    - At most `calls_per_second` calls in any second for the whole process, and within the
+      bot's `budget` that every replica of the gateway and the notifier shares: a burst of
+      new users must queue here rather than be refused by Telegram and lost. The gateway's
+      calls are replies: while the notifier's deliveries wait, they leave them a quarter.
     - Calls to one chat go one at a time: Telegram allows about one message per second per
       chat, so after a 429 only the call holding the chat retries, instead of every waiting
       call firing together when the wait ends and being refused again.
@@ -69,9 +81,15 @@ class FloodControl(BaseRequestMiddleware):
     """
 
     def __init__(
-        self, calls_per_second: float = 10.0, give_up_after: float = 120.0, max_wait: float = 60.0
+        self,
+        calls_per_second: float = 10.0,
+        give_up_after: float = 120.0,
+        max_wait: float = 60.0,
+        *,
+        budget: Budget | None = None,
     ) -> None:
         self._window = _Window(int(calls_per_second))
+        self._budget = budget
         self._give_up_after = give_up_after
         self._max_wait = max_wait  # a longer wait fails the call rather than stall a handler
         self._chats = _KeyedLock()
@@ -83,7 +101,8 @@ class FloodControl(BaseRequestMiddleware):
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
         name = method.__api_method__
-        async with self._chats.hold(getattr(method, "chat_id", None)):
+        chat_id = getattr(method, "chat_id", None)
+        async with self._chats.hold(chat_id):
             async for attempt in stamina.retry_context(
                 on=self._wait_for, attempts=None, timeout=self._give_up_after
             ):
@@ -93,8 +112,30 @@ class FloodControl(BaseRequestMiddleware):
                     if name in _UNPACED:
                         return await make_request(bot, method)
                     async with self._window.slot():
-                        return await make_request(bot, method)
+                        return await self._counted(make_request, bot, method, chat_id)
         raise AssertionError("unreachable: the last failed attempt re-raises")
+
+    async def _counted(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+        chat_id: object,
+    ) -> Response[TelegramType]:
+        """The call, within the bot's budget: a 429 gives its place back at once."""
+        if self._budget is None:
+            return await make_request(bot, method)
+        paced = isinstance(chat_id, int) and method.__api_method__ in CHAT_PACED
+        chat = chat_id if paced and isinstance(chat_id, int) else None
+        taken = await self._budget.take(chat, Lane.REPLY, chat_calls=CHAT_BURST)
+        counted = True  # unless Telegram said it was not
+        try:
+            return await make_request(bot, method)
+        except Exception as error:
+            counted = not isinstance(classify(error)[1], RetryAfter)
+            raise
+        finally:
+            taken.give_back(counted=counted)
 
     def _wait_for(self, error: Exception) -> bool | float:
         """stamina's backoff hook: retry a 429 after exactly what Telegram asked for.
