@@ -246,7 +246,11 @@ async def test_a_user_gets_a_fair_share_and_the_next_request_a_friendly_no(
         await requested.wait_count(3)
 
 
-async def test_the_bot_offers_its_commands(gateway: Gateway, telegram: BotApiStandin) -> None:
-    async with gateway():
-        await telegram.wait_for_async(lambda: bool(telegram.commands()))
+async def test_the_bot_offers_its_commands_and_admins_theirs(
+    gateway: Gateway, telegram: BotApiStandin
+) -> None:
+    admin = {"type": "chat", "chat_id": 900}
+    async with gateway(admin_user_ids=frozenset({900})):
+        await telegram.wait_for_async(lambda: bool(telegram.commands(scope=admin)))
     assert telegram.commands() == list(texts.COMMANDS)
+    assert telegram.commands(scope=admin) == [*texts.COMMANDS, *texts.ADMIN_COMMANDS]

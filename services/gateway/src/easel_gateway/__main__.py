@@ -94,7 +94,8 @@ async def build(rt: Runtime[Settings], stack: contextlib.AsyncExitStack) -> Upda
     stack.push_async_callback(bot.session.close)
     if settings.gateway_mode == "webhook":
         return WebhookServer(dispatcher, bot, context, settings)
-    return Poller(dispatcher, bot, context, await lease(rt.js, f"polling_{bot.id}"))
+    polling = await lease(rt.js, f"polling_{bot.id}")
+    return Poller(dispatcher, bot, context, polling, settings.admin_user_ids)
 
 
 def main() -> None:

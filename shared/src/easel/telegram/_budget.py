@@ -21,6 +21,7 @@ calls of the last window, as Telegram's sliding windows do.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import random
 import time
@@ -30,6 +31,8 @@ from enum import Enum
 
 import structlog
 from nats.aio.client import Client
+from nats.aio.msg import Msg
+from nats.aio.subscription import Subscription
 from nats.errors import Error as NatsError
 
 from easel import bus
@@ -48,7 +51,7 @@ _CHAT_POLL = 0.25  # a chat's window frees a call at a time, seconds apart
 _INCR = "Nats-Incr"
 
 
-def counter(bot_id: int, epoch: int, chat_id: int | None = None) -> str:
+def counter(bot_id: int, epoch: int | str, chat_id: int | None = None) -> str:
     base = f"{bus.TELEGRAM_BUDGET_PREFIX}.{bot_id}.{epoch}"
     return base if chat_id is None else f"{base}.chat.{chat_id}"
 
@@ -104,6 +107,10 @@ class Budget:
         self._lanes = {lane: asyncio.Lock() for lane in Lane}
         self._giving: set[asyncio.Task[None]] = set()  # the loop holds tasks weakly
         self._available = True
+        # Set when any replica gives a bot call back: a waiting call asks again at once
+        # rather than at its next poll (a second holds only 30 calls; each ms idle counts).
+        self._released = asyncio.Event()
+        self._listening: Subscription | None = None
 
     async def take(self, chat_id: int | None, lane: Lane, *, chat_calls: int = CHAT_BURST) -> Taken:
         """Wait until the bot's budget (and `chat_id`'s, if given) has room for one call.
@@ -160,7 +167,28 @@ class Budget:
             taking = False
             if bot and lane is Lane.DELIVERY:
                 self._spawn(self._waiting_subject(int(now * 10)), 1)
-            await asyncio.sleep(poll * random.uniform(0.5, 1.5))  # spreads the pollers
+            await self._until_released(bot, poll * random.uniform(0.5, 1.5))  # spreads pollers
+
+    async def _until_released(self, bot: bool, seconds: float) -> None:
+        """Until a replica gives a bot call back (bot counters only), or `seconds` pass."""
+        if not bot:
+            await asyncio.sleep(seconds)
+            return
+        if self._listening is None:
+            self._listening = await self._nc.subscribe(
+                counter(self._bot_id, "*"),
+                cb=self._on_counted,
+            )
+        released = self._released
+        with contextlib.suppress(TimeoutError):  # not wait_for: it can eat a cancel
+            async with asyncio.timeout(seconds):
+                await released.wait()
+
+    async def _on_counted(self, msg: Msg) -> None:
+        if (msg.headers or {}).get(_INCR, "").startswith("-"):
+            # Every waiter of this release wakes; later ones wait for the next.
+            self._released.set()
+            self._released = asyncio.Event()
 
     async def _count(self, chat_id: int | None, window: float, n: int) -> tuple[str, int]:
         """Adds `n` (1, or 0 to read); the subject counted, and the calls in the window."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Collection
 
 import structlog
 from aiogram import Bot, Dispatcher
@@ -34,9 +35,15 @@ _BACKOFF = BackoffConfig(min_delay=1.0, max_delay=5.0, factor=1.3, jitter=0.1)  
 
 class Poller:
     def __init__(
-        self, dispatcher: Dispatcher, bot: Bot, context: MessageContext, lease: Lease
+        self,
+        dispatcher: Dispatcher,
+        bot: Bot,
+        context: MessageContext,
+        lease: Lease,
+        admins: Collection[int] = (),
     ) -> None:
         self._dispatcher = dispatcher
+        self._admins = admins
         self._bot = bot
         self.context = context
         self.lease = lease
@@ -50,7 +57,7 @@ class Poller:
         return "another gateway is polling" if self._standing_by else "not polling Telegram"
 
     async def run(self, stop: asyncio.Event) -> None:
-        me = await check_bot(self._bot)
+        me = await check_bot(self._bot, self._admins)
         while await acquire(self.lease, stop, self._stand_by):
             self._standing_by = False
             log.info("gateway.polling_started", bot=me.username, holder=self.lease.holder)

@@ -81,6 +81,13 @@ COMMANDS = (
     ("models", "The models you can use"),
     ("help", "How to use Easel"),
 )
+ADMIN_COMMANDS = (
+    ("allow", "Admin: let a user in: /allow <user id>"),
+    ("deny", "Admin: keep a user out: /deny <user id>"),
+    ("pause", "Admin: pause a model: /pause <model> [reason]"),
+    ("resume", "Admin: resume a model: /resume <model>"),
+    ("stats", "Admin: queues, jobs and failures per model"),
+)
 
 CANCELLED = "Cancelled."
 NOT_YOURS = "This is not your request."

@@ -4,12 +4,13 @@ start-up check of the bot, and the failure that stops the process."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Collection
 from typing import Protocol
 
 import structlog
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
-from aiogram.types import BotCommand, User
+from aiogram.types import BotCommand, BotCommandScopeChat, User
 
 from easel_gateway.telegram import texts
 from easel_gateway.telegram.middlewares import MessageContext
@@ -32,19 +33,28 @@ class UpdateSource(Protocol):
         """Receive updates until `stop` is set, and let handled messages finish."""
 
 
-async def check_bot(bot: Bot) -> User:
+async def check_bot(bot: Bot, admins: Collection[int] = ()) -> User:
     """Fail fast on a revoked token or an unreachable API, before anything is served; then
-    give the bot its command list (Telegram's menu), the same from every replica."""
+    give the bot its command list (Telegram's menu), the same from every replica. In each
+    admin's private chat, the menu lists the admins' commands too."""
     try:
         me = await bot.me()
     except TelegramAPIError as error:
         log.critical("gateway.telegram_unavailable", error=str(error))
         raise GatewayFailed(str(error)) from None
     commands = [BotCommand(command=name, description=text) for name, text in texts.COMMANDS]
-    try:
-        await bot.set_my_commands(commands)
-    except TelegramAPIError as error:  # the commands still work; only the menu lacks them
-        log.warning("gateway.commands_not_set", error=str(error))
+    admin = commands + [
+        BotCommand(command=name, description=text) for name, text in texts.ADMIN_COMMANDS
+    ]
+    menus: list[tuple[list[BotCommand], BotCommandScopeChat | None]] = [(commands, None)]
+    menus += [(admin, BotCommandScopeChat(chat_id=user_id)) for user_id in sorted(admins)]
+    for menu, scope in menus:
+        try:
+            await bot.set_my_commands(menu, scope=scope)
+        except TelegramAPIError as error:  # the commands still work; only the menu lacks them
+            # An admin who never wrote to the bot has no chat with it yet: "chat not found".
+            admin_id = None if scope is None else scope.chat_id
+            log.warning("gateway.commands_not_set", admin_id=admin_id, error=str(error))
     return me
 
 

@@ -49,7 +49,7 @@ class WebhookServer:
         return None if self._serving else "not serving the webhook"
 
     async def run(self, stop: asyncio.Event) -> None:
-        me = await check_bot(self._bot)
+        me = await check_bot(self._bot, self._settings.admin_user_ids)
         app = web.Application()
         # handle_in_background=False: the answer waits for the handler (see module doc).
         _RequestHandler(
