@@ -40,7 +40,7 @@ OVERLAY = DEPLOY / "k8s" / "overlays" / "example"
 MONITORING = DEPLOY / "monitoring"
 SERVICES = ("gateway", "enhancer", "generator", "notifier")
 K8S_VERSION = "1.30"
-SECRET_KEYS = {"TELEGRAM_BOT_TOKEN", "WEBHOOK_SECRET", "SDXL_API_KEY", "LLM_API_KEY"}
+SECRET_KEYS = {"TELEGRAM_BOT_TOKEN", "WEBHOOK_SECRET", "SDXL_API_KEY", "LLM_API_KEY", "API_KEYS"}
 ALERTS = {
     "EaselBacklogTooOld",
     "EaselHighFailureRatio",
@@ -49,6 +49,7 @@ ALERTS = {
     "EaselRedeliveryStorm",
     "EaselPoisonMessages",
     "EaselTelegramFlood",
+    "EaselTelegramBudgetUnavailable",
     "EaselServiceDown",
 }
 Obj = dict[str, Any]
@@ -396,8 +397,8 @@ def test_overlay_references_resolve(overlay: list[Obj]) -> None:
         <= gateway["spec"]["template"]["metadata"]["labels"].items()
     )
     ports = {p["name"]: p["containerPort"] for p in container(gateway)["ports"]}
-    assert [p["targetPort"] for p in service["spec"]["ports"]] == ["http"]
-    assert "http" in ports
+    assert [p["targetPort"] for p in service["spec"]["ports"]] == ["http", "api"]
+    assert {"http", "api"} <= ports.keys()
     for pdb in find(overlay, "PodDisruptionBudget"):
         selected = [
             d
@@ -495,7 +496,8 @@ def test_service_specifics(base: list[Obj]) -> None:
     settings = _gateway_settings(base)  # the base's env is a valid webhook-mode config
     assert (settings.gateway_mode, settings.webhook_port) == ("webhook", 8080)
     assert one(base, "Service", "easel-gateway")["spec"]["ports"] == [
-        {"name": "http", "port": 8080, "targetPort": "http"}
+        {"name": "http", "port": 8080, "targetPort": "http"},
+        {"name": "api", "port": 8000, "targetPort": "api"},
     ]
     for service in ("enhancer", "generator", "notifier"):  # KEDA's HPA owns their count
         assert "replicas" not in deployment(base, service)["spec"]

@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from easel_devtools.harness import BOT_TOKEN, LLM_KEY, SDXL_KEY, EaselSystem
+from easel_devtools.harness import API_KEY, BOT_TOKEN, LLM_KEY, SDXL_KEY, EaselSystem
 from easel_devtools.harness.system import SERVICES
 from easel_devtools.observe import Prometheus, Workload, drive, prometheus_binary
 
 pytestmark = pytest.mark.e2e
 METRICS_LIST = Path(__file__).resolve().parents[2] / "deploy" / "monitoring" / "metrics.txt"
-SECRETS = (BOT_TOKEN, BOT_TOKEN.split(":")[1], SDXL_KEY, LLM_KEY)
+SECRETS = (BOT_TOKEN, BOT_TOKEN.split(":")[1], SDXL_KEY, LLM_KEY, API_KEY)
 Family = tuple[str, frozenset[str]]  # type, label names
 
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 import sys
-from typing import Any
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
@@ -20,7 +21,22 @@ from easel_devtools.paths import ROOT
 CATALOGUE = ROOT / "docs" / "events.md"
 
 
+def _members(annotation: Any) -> list[Any]:
+    """A union's members, through Optional and Annotated (a tagged union's tags dropped)."""
+    if get_origin(annotation) is Annotated:
+        return _members(get_args(annotation)[0])
+    if get_origin(annotation) in (Union, UnionType):
+        return [leaf for arg in get_args(annotation) for leaf in _members(arg)]
+    return [annotation]
+
+
 def _type(annotation: Any) -> str:
+    members = _members(annotation)
+    if len(members) > 1:
+        return " \\| ".join(_type(member) for member in members)
+    (annotation,) = members
+    if annotation is type(None):
+        return "None"
     text = annotation.__name__ if isinstance(annotation, type) else repr(annotation)
     return re.sub(r"\b(?:typing|datetime|easel\.events(?:\.\w+)?)\.", "", text).replace("|", "\\|")
 
@@ -29,7 +45,7 @@ def _fields(model: type[BaseModel], prefix: str = "") -> list[str]:
     rows = []
     for name, field in model.model_fields.items():
         annotation = field.annotation
-        nested = [a for a in getattr(annotation, "__args__", (annotation,)) if isinstance(a, type)]
+        nested = [a for a in _members(annotation) if isinstance(a, type)]
         doc = (field.description or "").replace("|", "\\|")
         required = "yes" if field.is_required() else "no"
         rows.append(f"| `{prefix}{name}` | `{_type(annotation)}` | {required} | {doc} |")

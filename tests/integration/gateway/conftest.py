@@ -73,7 +73,7 @@ def gateway(service: Any, telegram: BotApiStandin) -> Gateway:
         config = Settings(
             telegram_bot_token=SecretStr(DEFAULT_TOKEN),
             telegram_api_url=telegram.base_url,
-            **overrides,
+            **({"api_port": 0} | overrides),  # the HTTP API has tests of its own
         )
         async with service(serve, config, REGISTRY):
             await telegram.wait_for_async(lambda: telegram.calls["getUpdates"] > 0)

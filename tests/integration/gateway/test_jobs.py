@@ -250,6 +250,7 @@ async def test_the_bot_offers_its_commands_and_admins_theirs(
     gateway: Gateway, telegram: BotApiStandin
 ) -> None:
     admin = {"type": "chat", "chat_id": 900}
+    telegram.send_user_message(900, "/help")  # a chat with the bot: else "chat not found"
     async with gateway(admin_user_ids=frozenset({900})):
         await telegram.wait_for_async(lambda: bool(telegram.commands(scope=admin)))
     assert telegram.commands() == list(texts.COMMANDS)

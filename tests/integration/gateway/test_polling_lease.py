@@ -58,6 +58,7 @@ def gateway_process(
         TELEGRAM_BOT_TOKEN=DEFAULT_TOKEN,
         TELEGRAM_API_URL=telegram.base_url,
         FLUX_WORKER_URL="http://127.0.0.1:9/generate",
+        API_PORT="0",  # two replicas on one host: the HTTP API has tests of its own
         LOG_FORMAT="json",
         **extra,
     )

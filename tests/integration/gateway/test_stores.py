@@ -60,7 +60,7 @@ async def test_the_limit_holds_across_replicas_under_contention(
 ) -> None:
     a, b = await limiters(js, other_js, FakeClock(1_000.0))
     # 16 concurrent requests of one user, half through each replica.
-    decisions = await asyncio.gather(*(lim.acquire(42) for lim in (a, b) * 8))
+    decisions = await asyncio.gather(*(lim.acquire("user_42") for lim in (a, b) * 8))
     assert sum(d.allowed for d in decisions) == 10
     refused = [d for d in decisions if not d.allowed]
     assert all(d.retry_after == pytest.approx(60.0) for d in refused)
@@ -77,15 +77,15 @@ async def test_the_window_slides_and_users_are_independent(
     a, b = await limiters(js, other_js, clock)
     for i in range(10):
         clock.now = 1_000.0 + i
-        assert (await (a if i % 2 else b).acquire(7)).allowed
+        assert (await (a if i % 2 else b).acquire("user_7")).allowed
     clock.now = 1_030.0
-    refused = await b.acquire(7)
+    refused = await b.acquire("user_7")
     assert not refused.allowed
     assert refused.retry_after == pytest.approx(30.0)  # the request at 1000.0 leaves at 1060.0
-    assert (await a.acquire(8)).allowed  # another user has a window of their own
+    assert (await a.acquire("user_8")).allowed  # another user has a window of their own
     clock.now = 1_060.0
-    assert (await a.acquire(7)).allowed
-    assert not (await b.acquire(7)).allowed  # the slot that opened is taken again
+    assert (await a.acquire("user_7")).allowed
+    assert not (await b.acquire("user_7")).allowed  # the slot that opened is taken again
 
 
 async def claim_stores(
@@ -192,7 +192,7 @@ async def test_a_corrupt_window_is_treated_as_empty(
     kv = await js.key_value(bus.RATE_LIMIT_BUCKET)
     await kv.put("user_5", b"{not json")
     a, _ = await limiters(js, other_js, FakeClock(1_000.0))
-    assert (await a.acquire(5)).allowed
+    assert (await a.acquire("user_5")).allowed
     assert (await kv.get("user_5")).value == b"[1000.0]"
 
 
@@ -248,9 +248,11 @@ async def test_a_lost_answer_lets_the_request_through_charged_at_most_once(
     kv = LostAnswers(await js.key_value(bus.RATE_LIMIT_BUCKET))
     limiter = RateLimiter(cast(KeyValue, kv), limit=2, window=60, clock=FakeClock(1_000.0))
     kv.lose = 1
-    assert (await limiter.acquire(9)).allowed  # stored, answer lost: not failed, not repeated
-    assert (await limiter.acquire(9)).allowed
-    assert not (await limiter.acquire(9)).allowed  # two slots were taken, not three
+    assert (
+        await limiter.acquire("user_9")
+    ).allowed  # stored, answer lost: not failed, not repeated
+    assert (await limiter.acquire("user_9")).allowed
+    assert not (await limiter.acquire("user_9")).allowed  # two slots were taken, not three
 
 
 async def active_jobs(
@@ -272,17 +274,17 @@ async def test_the_fair_share_holds_across_replicas_and_an_ending_frees_a_place(
     a, b = await active_jobs(js, other_js, clock)
     # Ten requests of one user at once, half through each replica.
     admissions = await asyncio.gather(
-        *(store.admit(42, f"tg_42_{n}") for n, store in enumerate((a, b) * 5))
+        *(store.admit("user_42", f"tg_42_{n}") for n, store in enumerate((a, b) * 5))
     )
     admitted = [f"tg_42_{n}" for n, adm in enumerate(admissions) if adm.allowed]
     assert len(admitted) == 3
-    assert (await a.admit(42, admitted[0])).allowed  # the same job again: its own place
-    assert not (await b.admit(42, "tg_42_new")).allowed
-    assert (await a.admit(43, "tg_43_1")).allowed  # another user has a share of their own
+    assert (await a.admit("user_42", admitted[0])).allowed  # the same job again: its own place
+    assert not (await b.admit("user_42", "tg_42_new")).allowed
+    assert (await a.admit("user_43", "tg_43_1")).allowed  # another user has a share of their own
     # One ends (any ending): its place is free, through either replica.
     await Endings(await js.key_value(bus.ENDINGS_BUCKET)).claim(admitted[1], Ending.CANCELLED)
-    assert (await b.admit(42, "tg_42_new")).allowed
-    assert not (await a.admit(42, "tg_42_newer")).allowed
+    assert (await b.admit("user_42", "tg_42_new")).allowed
+    assert not (await a.admit("user_42", "tg_42_newer")).allowed
     # A job that never got an ending stops counting once stale.
     clock.now += 1_200
-    assert (await a.admit(42, "tg_42_newer")).allowed
+    assert (await a.admit("user_42", "tg_42_newer")).allowed

@@ -28,7 +28,7 @@ from easel_devtools.harness import ServiceProcess
 from easel_devtools.harness.process import child_env
 from easel_devtools.standins import DEFAULT_TOKEN, BotApiStandin, Update
 from easel_gateway.core import claims, ratelimit
-from easel_gateway.core.jobs import rate_limit_key
+from easel_gateway.core.jobs import telegram_user
 from easel_gateway.settings import Settings
 from easel_gateway.stores.rate_limits import RateLimiter
 from easel_gateway.telegram.bot import build_bot
@@ -165,7 +165,7 @@ async def test_a_taken_over_request_is_not_charged_to_the_rate_limit_again(
         update = telegram.send_user_message(78, "/image a lighthouse")
         limiter = RateLimiter(await js.key_value(bus.RATE_LIMIT_BUCKET), limit=10, window=60)
         for _ in range(10):  # nine earlier requests, and the dead replica's slot for this one
-            assert (await limiter.acquire(78)).allowed
+            assert (await limiter.acquire("user_78")).allowed
         kv = await js.key_value(bus.JOB_CLAIMS_BUCKET)
         job = f"tg_78_{update.message_id}"
         await kv.create(job, claims.encode(claims.pending(time.time() - 60, "dead")))
@@ -174,7 +174,7 @@ async def test_a_taken_over_request_is_not_charged_to_the_rate_limit_again(
         event = ImageRequested.model_validate_json((await requested.next_msg(timeout=5)).data)
         assert event.job_id == job
         assert [m.text for m in telegram.bot_visible_messages(78)] == [STATUS]
-        window = await (await js.key_value(bus.RATE_LIMIT_BUCKET)).get(rate_limit_key(78))
+        window = await (await js.key_value(bus.RATE_LIMIT_BUCKET)).get(telegram_user(78))
         assert len(ratelimit.decode(window.value)) == 10  # charged once
 
 
@@ -195,6 +195,7 @@ def replica(
         WEBHOOK_SECRET=SECRET,
         WEBHOOK_HOST="127.0.0.1",
         WEBHOOK_PORT=str(port),
+        API_PORT="0",  # two replicas on one host: the HTTP API has tests of its own
         LOG_FORMAT="json",
     )
     process = ServiceProcess("gateway", env, tmp_path / f"gateway-{index}.log", free_port())

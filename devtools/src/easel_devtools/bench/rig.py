@@ -143,6 +143,8 @@ class Rig:
         webhook gets a port of its own, and its share of the updates."""
         first = self.system[service]
         env = dict(first.env)
+        if service == "gateway":
+            env["API_PORT"] = str(free_port())
         if self._webhooks and service == "gateway":
             env |= _webhook_env(self._webhook_port())
         name = f"{service}-{len(self.replicas(service)) + 1}"

@@ -3,6 +3,8 @@ a real nats-server, the four services as separate processes, and stand-ins for T
 the image workers and the LLM."""
 
 from easel_devtools.harness.system import (
+    API_KEY,
+    API_KEY_NAME,
     BOT_TOKEN,
     LLM_KEY,
     SDXL_KEY,
@@ -11,4 +13,13 @@ from easel_devtools.harness.system import (
     ServiceProcess,
 )
 
-__all__ = ["BOT_TOKEN", "LLM_KEY", "SDXL_KEY", "START_SECONDS", "EaselSystem", "ServiceProcess"]
+__all__ = [
+    "API_KEY",
+    "API_KEY_NAME",
+    "BOT_TOKEN",
+    "LLM_KEY",
+    "SDXL_KEY",
+    "START_SECONDS",
+    "EaselSystem",
+    "ServiceProcess",
+]

@@ -22,6 +22,8 @@ from easel_devtools.standins import BotApiStandin, FluxWorkerStandin, LlmStandin
 BOT_TOKEN = "987654321:AAFakeTokenForEaselTests_0123456789abc"
 SDXL_KEY = "sdxl-secret-key-for-tests-4f9a"
 LLM_KEY = "sk-llm-secret-key-for-tests-77c1"
+API_KEY_NAME = "tests"
+API_KEY = "easel_api-key-for-tests-5d2e0b1c"
 
 SERVICES = ("gateway", "enhancer", "generator", "notifier")
 START_SECONDS = 120.0
@@ -55,6 +57,12 @@ class EaselSystem:
         self._extra_env = env or {}
         self._lease_seconds = lease_seconds
         self.services: dict[str, ServiceProcess] = {}
+        self.api_port = free_port()  # known before start: tests build clients from it
+
+    @property
+    def api_url(self) -> str:
+        """The first gateway's HTTP API, e.g. for `OpenAI(base_url=api_url + "/v1")`."""
+        return f"http://127.0.0.1:{self.api_port}"
 
     def start(self, services: tuple[str, ...] = SERVICES) -> Self:
         """Start everything; if any part fails, stop what already started, then raise."""
@@ -83,6 +91,9 @@ class EaselSystem:
             # share allows; the share has tests of its own.
             MAX_ACTIVE_JOBS_PER_USER="1000",
             STREAM_REPLICAS="3" if isinstance(self.nats, NatsCluster) else "1",
+            # The gateway's HTTP API, and a key for it (tests assert it is never logged).
+            API_PORT=str(self.api_port),
+            API_KEYS=f"{API_KEY_NAME}:{API_KEY}",
         )
         llm_url = self.llm.start()
         if self._llm_enabled:

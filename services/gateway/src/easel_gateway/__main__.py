@@ -1,7 +1,8 @@
 """easel-gateway: Telegram in, `image.requested.<model>` out.
 
 Composition root: the KV stores, the aiogram dispatcher, the bot, and the way updates
-arrive (polling under a lease, or a webhook); beside them, the job view's projector.
+arrive (polling under a lease, or a webhook); beside them, the job view's projector and
+the HTTP API.
 """
 
 from __future__ import annotations
@@ -11,9 +12,15 @@ import contextlib
 from easel import bus, jobs
 from easel.controls import Blocklist, CircuitStates, ModelPauses, UserList
 from easel.events import JobEvent
-from easel.jobs import Endings, JobStore, Projector, ServiceTimes
+from easel.images import ImageReader
+from easel.jobs import Endings, JobStore, Projector, Results, ServiceTimes
+from easel.keys import ApiKeys, static_keys
 from easel.runtime import Runtime, lease, run, until_stopped
 from easel.telegram import Budget
+from easel_gateway.http import ApiServer
+from easel_gateway.http.app import build_app
+from easel_gateway.http.images import Images
+from easel_gateway.http.jobs import Jobs
 from easel_gateway.settings import Settings
 from easel_gateway.stores.active_jobs import ActiveJobs
 from easel_gateway.stores.claims import JobClaims
@@ -30,7 +37,49 @@ async def serve(rt: Runtime[Settings]) -> None:
         source = await build(rt, stack)
         rt.ready_checks.append(source.readiness)
         projector = await projector_loop(rt, stack)
-        await until_stopped(rt.stop, source.run, projector.run)
+        loops = [source.run, projector.run]
+        if rt.settings.api_port:
+            api = await api_server(rt)
+            rt.ready_checks.append(api.readiness)
+            loops.append(api.run)
+        await until_stopped(rt.stop, *loops)
+
+
+async def api_server(rt: Runtime[Settings]) -> ApiServer:
+    """The HTTP front door: the same limits and fair share as Telegram's, in the same KV."""
+    settings = rt.settings
+    endings = Endings(await rt.js.key_value(bus.ENDINGS_BUCKET))
+    images = Images(
+        registry=rt.registry,
+        blocklist=Blocklist.load(settings.blocklist_file),
+        limiter=RateLimiter(
+            await rt.js.key_value(bus.RATE_LIMIT_BUCKET),
+            limit=settings.rate_limit_requests,
+            window=settings.rate_limit_window_seconds,
+        ),
+        active=ActiveJobs(
+            await rt.js.key_value(bus.ACTIVE_JOBS_BUCKET),
+            endings,
+            limit=settings.max_active_jobs_per_user,
+            stale_after=2 * settings.job_deadline_seconds,
+        ),
+        endings=endings,
+        publish=bus.publisher(rt.js, "gateway"),
+        results=(results := Results(rt.nc)),
+        reader=ImageReader(rt.js),
+        wait_seconds=settings.api_sync_wait_seconds,
+    )
+    native = Jobs(
+        images=images,
+        store=JobStore(await rt.js.key_value(bus.JOBS_BUCKET)),
+        js=rt.js,
+        service_times=ServiceTimes(await rt.js.key_value(bus.SERVICE_TIMES_BUCKET)),
+        idempotency=await rt.js.key_value(bus.IDEMPOTENCY_BUCKET),
+    )
+    static = static_keys(settings.api_keys.get_secret_value()) if settings.api_keys else {}
+    keys = ApiKeys(await rt.js.key_value(bus.API_KEYS_BUCKET), static)
+    app = build_app(images, native, keys)
+    return ApiServer(app, results, settings.api_host, settings.api_port)
 
 
 async def projector_loop(

@@ -50,3 +50,8 @@ POLLING_LEASE_HELD = Gauge(
     "easel_gateway_polling_lease_held",
     "1 while this replica holds the polling lease (polling mode), else 0.",
 )
+API_REQUESTS = Counter(
+    "easel_gateway_api_requests_total",
+    "HTTP API requests answered, by route and status.",
+    ["route", "status"],
+)

@@ -1,4 +1,5 @@
-"""The gateway's environment: the bot token, how updates arrive, the per-user rate limit."""
+"""The gateway's environment: the bot token, how updates arrive, the per-user rate limit,
+the HTTP API."""
 
 from __future__ import annotations
 
@@ -36,6 +37,14 @@ class Settings(EaselSettings, TelegramSettings, BlocklistSettings):
     max_active_jobs_per_user: int = Field(default=3, ge=1, le=1_000)
     # The job view's projector, hosted here: events folded at once.
     projector_concurrency: int = Field(default=8, ge=1, le=256)
+
+    # The HTTP API (OpenAI-compatible images, /v1): 0 turns it off.
+    api_host: str = "0.0.0.0"
+    api_port: int = Field(default=8000, ge=0, le=65535)
+    # Static keys, `name:key,name:key` (a Kubernetes Secret); `easel keys create` makes more.
+    api_keys: SecretStr | None = None
+    # How long POST /v1/images/generations waits for its images before answering 504.
+    api_sync_wait_seconds: float = Field(default=300, gt=0, le=3_600)
 
     webhook_host: str = "0.0.0.0"
     webhook_port: int = Field(default=8080, ge=1, le=65535)

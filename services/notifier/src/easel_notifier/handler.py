@@ -80,9 +80,9 @@ class ResultHandler:
 
     async def __call__(self, event: ResultEvent, delivery: bus.Delivery) -> bus.Outcome:
         requester = event.job.requester
-        if requester is None or isinstance(event, ImageDelivered):
-            # A CLI job: nobody to tell, and the CLI fetches the image itself. A delivery:
-            # this notifier's own word that the job ended.
+        if not isinstance(requester, TelegramRequester) or isinstance(event, ImageDelivered):
+            # A CLI or API job: nobody to tell; its client fetches the image itself. A
+            # delivery: this notifier's own word that the job ended.
             return bus.ACK
         try:
             return await self._tell(event, requester, delivery)
@@ -230,7 +230,7 @@ class ResultHandler:
         """The image could not reach the user: they hear why, and the job ends as failed
         (claimed as this notifier's, a delivery that did not happen, unless it ended first)."""
         requester = event.job.requester
-        assert requester is not None, "only Telegram jobs get this far"
+        assert isinstance(requester, TelegramRequester), "only Telegram jobs get this far"
         ending = await self._endings.claim(event.job_id, Ending.DELIVERING)
         if ending is not Ending.DELIVERING:
             return await self._withheld(event, ending)

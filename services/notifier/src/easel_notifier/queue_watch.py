@@ -131,7 +131,9 @@ class QueueWatch:
         except ValidationError:
             return  # the generator's loop terms it; it never waits in line
         seq = msg.metadata.sequence.stream
-        self._waiting[seq] = Waiting(event.job_id, event.job.requester)
+        requester = event.job.requester
+        telegram = requester if isinstance(requester, TelegramRequester) else None
+        self._waiting[seq] = Waiting(event.job_id, telegram)
         self._dirty.set()
 
     async def _on_move(self, _: Msg) -> None:

@@ -35,6 +35,11 @@ def rejection(error: Exception) -> tuple[Reason, str]:
     # The most telling cause first: a newer schema usually breaks other fields too.
     if any(e["loc"] and e["loc"][-1] == "schema_version" for e in errors):
         return Reason.UNSUPPORTED_VERSION, detail
-    if any(e["type"].startswith("union_tag") or e["loc"][-1:] == ("event_type",) for e in errors):
+    # The event union's tag, not a union's inside an event (the requester's kind).
+    if any(
+        (e["type"].startswith("union_tag") and len(e["loc"]) <= 1)
+        or e["loc"][-1:] == ("event_type",)
+        for e in errors
+    ):
         return Reason.UNKNOWN_EVENT_TYPE, detail
     return Reason.INVALID, detail

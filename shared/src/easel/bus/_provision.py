@@ -11,9 +11,11 @@ from nats.js.object_store import ObjectStore
 
 from easel.bus._topology import (
     ACTIVE_JOBS_BUCKET,
+    API_KEYS_BUCKET,
     CONTROLS_BUCKET,
     DELIVERIES_BUCKET,
     ENDINGS_BUCKET,
+    IDEMPOTENCY_BUCKET,
     IMAGES_BUCKET,
     JOB_CLAIMS_BUCKET,
     JOBS_BUCKET,
@@ -61,6 +63,8 @@ async def provision(js: JetStreamContext, settings: EaselSettings, registry: Mod
         (ACTIVE_JOBS_BUCKET, settings.stream_max_age_seconds),
         (SERVICE_TIMES_BUCKET, None),
         (CONTROLS_BUCKET, None),  # kept until an admin changes it
+        (API_KEYS_BUCKET, None),  # kept until revoked
+        (IDEMPOTENCY_BUCKET, 86_400.0),  # a retry comes within minutes; a day is plenty
         (LEASE_BUCKET, LEASE_SECONDS),
     ):
         await _kv(js, bucket, ttl, settings.stream_replicas)

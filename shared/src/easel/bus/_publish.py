@@ -12,14 +12,15 @@ import nats.errors
 import stamina
 from nats.js import JetStreamContext
 from nats.js.api import PubAck
-from nats.js.errors import NoStreamResponseError
+from nats.js.errors import NoStreamResponseError, ServiceUnavailableError
 
 from easel.events import Event
 from easel.telemetry import metrics
 
-# The request reached no server (JetStream restarting, say): nothing happened, so it is
-# safe to repeat anything. nats-py raises NoStreamResponseError for a publish.
-_UNANSWERED = (nats.errors.NoRespondersError, NoStreamResponseError)
+# The request reached no server (JetStream restarting, say), or JetStream said it is not
+# available (503: a cluster electing a leader): nothing happened, so it is safe to repeat
+# anything. nats-py raises NoStreamResponseError for a publish.
+_UNANSWERED = (nats.errors.NoRespondersError, NoStreamResponseError, ServiceUnavailableError)
 _TRANSIENT = (nats.errors.TimeoutError, *_UNANSWERED)  # Nats-Msg-Id drops a repeated publish
 P = ParamSpec("P")
 T = TypeVar("T")

@@ -49,6 +49,10 @@ ACTIVE_JOBS_BUCKET = "easel_active_jobs"  # the gateway's fair share: each user'
 SERVICE_TIMES_BUCKET = "easel_service_times"  # per model, the generation times' average
 # The operator's controls: `user.<id>` (allowed or denied), `pause.<model>` (the reason).
 CONTROLS_BUCKET = "easel_controls"
+# API keys: their hashes and records (`easel.keys`), kept until revoked.
+API_KEYS_BUCKET = "easel_api_keys"
+# Idempotency-Key → the job it made, per API key, for a day (POST /v1/jobs).
+IDEMPOTENCY_BUCKET = "easel_idempotency"
 # Leases (`easel.runtime.Lease`): keys that expire with the bucket's TTL unless renewed,
 # one per thing one replica at a time does (polling, queue positions). The name is from
 # when the polling gateway held the only one; kept so a rolling upgrade shares it.
@@ -167,11 +171,12 @@ def _durable(
 
 def _telegram_budget(settings: EaselSettings) -> StreamConfig:
     # Counters (`Nats-Incr`) of the bot's Bot API calls, per minute: each subject's last
-    # message holds its value; a minute's counters are of no use three minutes on.
+    # message holds its value; a minute's counters are of no use three minutes on. On file
+    # like every stream: a server restarted must still have it (readiness checks each).
     return StreamConfig(
         name=TELEGRAM_BUDGET,
         subjects=[f"{TELEGRAM_BUDGET_PREFIX}.>"],
-        storage=StorageType.MEMORY,
+        storage=StorageType.FILE,
         retention=RetentionPolicy.LIMITS,
         discard=DiscardPolicy.OLD,
         max_age=180.0,

@@ -6,7 +6,7 @@ import argparse
 import asyncio
 from pathlib import Path
 
-from easel.cli import _controls, _dlq, _jobs, _provision, _submit, _up
+from easel.cli import _controls, _dlq, _jobs, _keys, _provision, _submit, _up
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -65,6 +65,12 @@ def main(argv: list[str] | None = None) -> None:
     models_commands.add_parser("resume", help="hand its jobs out again").add_argument("model")
     models_commands.add_parser("list", help="each model: running, or paused and why")
 
+    keys = commands.add_parser("keys", help="the HTTP API's keys")
+    keys_commands = keys.add_subparsers(dest="keys_command", required=True)
+    keys_commands.add_parser("create", help="make a key; it is printed once").add_argument("name")
+    keys_commands.add_parser("revoke", help="the key stops working").add_argument("name")
+    keys_commands.add_parser("list", help="each key's name and when it was made")
+
     args = parser.parse_args(argv)
     match args.command:
         case "up":
@@ -89,6 +95,9 @@ def main(argv: list[str] | None = None) -> None:
         case "models":
             model, reason = getattr(args, "model", None), getattr(args, "reason", "")
             raise SystemExit(asyncio.run(_controls.models(args.models_command, model, reason)))
+        case "keys":
+            name = getattr(args, "name", None)
+            raise SystemExit(asyncio.run(_keys.keys(args.keys_command, name)))
         case "dlq" if args.dlq_command == "list":
             raise SystemExit(asyncio.run(_dlq.list_letters(max(args.limit, 1))))
         case "dlq":

@@ -4,8 +4,8 @@ Subjects are `<family>.<event>.<model>`; see docs/events.md for who publishes an
 who consumes each one.
 """
 
-from easel.events._envelope import SCHEMA_VERSION, Event, JobId, ModelName
-from easel.events._job import JobContext, JobEvent, TelegramRequester
+from easel.events._envelope import SCHEMA_VERSION, Event, JobId, KeyName, ModelName
+from easel.events._job import ApiRequester, JobContext, JobEvent, Requester, TelegramRequester
 from easel.events._limits import MAX_PROMPT_CHARS
 from easel.events.image import (
     ErrorCode,
@@ -35,6 +35,7 @@ __all__ = [
     "ALL_EVENTS",
     "MAX_PROMPT_CHARS",
     "SCHEMA_VERSION",
+    "ApiRequester",
     "ErrorCode",
     "Event",
     "ImageCancelled",
@@ -46,9 +47,11 @@ __all__ = [
     "JobContext",
     "JobEvent",
     "JobId",
+    "KeyName",
     "ModelName",
     "PromptEnhanced",
     "PromptEnhancing",
+    "Requester",
     "StoredImage",
     "TelegramRequester",
 ]

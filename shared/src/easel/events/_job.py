@@ -1,13 +1,14 @@
-"""What every event about a job carries along: who asked, and when."""
+"""What every event about a job carries along: who asked (a Telegram user, or an API
+key), and when."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, Self
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 
-from easel.events._envelope import Event
+from easel.events._envelope import Event, KeyName
 from easel.events._limits import MAX_PROMPT_CHARS
 
 
@@ -16,10 +17,34 @@ class TelegramRequester(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    kind: Literal["telegram"] = "telegram"
     chat_id: int
     user_id: int
     status_message_id: int = Field(description="the message edited in place with the status")
     language_code: str | None = Field(default=None, max_length=16)
+
+
+class ApiRequester(BaseModel):
+    """A client of the HTTP API, known by its key's name: it fetches or awaits the result
+    itself, so no service relays it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal["api"] = "api"
+    key_name: KeyName = Field(description="the name the key was created under")
+
+
+def _kind(value: Any) -> str:
+    # Version 1 events have no tag: they all came from Telegram.
+    if isinstance(value, dict):
+        return str(value.get("kind", "telegram"))
+    return str(getattr(value, "kind", "telegram"))
+
+
+Requester = Annotated[
+    Annotated[TelegramRequester, Tag("telegram")] | Annotated[ApiRequester, Tag("api")],
+    Discriminator(_kind),
+]
 
 
 class JobContext(BaseModel):
@@ -31,7 +56,9 @@ class JobContext(BaseModel):
         min_length=1, max_length=MAX_PROMPT_CHARS, description="as validated"
     )
     requested_at: datetime = Field(description="when the gateway accepted it (end-to-end clock)")
-    requester: TelegramRequester | None = Field(default=None, description="None: not from Telegram")
+    requester: Requester | None = Field(
+        default=None, description="Telegram or an API key; None for `easel submit`"
+    )
 
     def deadline(self, limit_seconds: float) -> datetime:
         """When a job that has not reached its backend is failed instead

@@ -23,6 +23,7 @@ from nats.js.object_store import OBJ_CHUNKS_PRE_TEMPLATE, OBJ_STREAM_TEMPLATE, O
 
 from easel.events import StoredImage
 from easel.images._digest import sha256_of
+from easel.images._writer import stored_image
 
 log = structlog.get_logger("easel.images")
 
@@ -148,6 +149,15 @@ class ImageReader:
             pass
         except (nats.errors.Error, TimeoutError) as error:
             log.warning("images.reader_cleanup_failed", error=repr(error))
+
+    async def find(self, bucket: str, name: str) -> StoredImage | None:
+        """The stored image named `name`, described as an event would; None if gone."""
+        try:
+            info = await (await self._store(bucket)).get_info(name)
+        except NotFoundError:
+            return None
+        info.bucket = bucket
+        return stored_image(name, info)
 
     async def discard(self, image: StoredImage) -> None:
         """Delete after delivery; failing is harmless, the bucket's TTL cleans up."""

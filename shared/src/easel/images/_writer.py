@@ -41,7 +41,7 @@ class ImageWriter:
             info = await self._store.get_info(name)
         except ObjectNotFoundError:
             return None
-        image = _stored(name, info)
+        image = stored_image(name, info)
         if image is None:
             return None
         return Found(image, parse_seconds(_first(info, _GENERATION_SECONDS)))
@@ -59,7 +59,7 @@ class ImageWriter:
             },
         )
         info = await asyncio.wait_for(self._store.put(name, _Reader(data), meta), self._timeout)
-        image = _stored(name, info)
+        image = stored_image(name, info)
         if image is None:  # put wrote the digest itself: this would be a bug in nats-py
             raise RuntimeError(f"the object store did not describe {name} whole")
         return image
@@ -83,7 +83,7 @@ class _Reader(io.BufferedIOBase):
         return len(chunk)
 
 
-def _stored(name: str, info: ObjectInfo) -> StoredImage | None:
+def stored_image(name: str, info: ObjectInfo) -> StoredImage | None:
     digest = sha256_of(info.digest)
     content_type = _first(info, _CONTENT_TYPE)
     if not (digest and content_type and info.size and info.bucket):

@@ -5,7 +5,8 @@
 is the one writer, fed by EASEL_HISTORY; `rebuild` makes the view again from that log;
 `timeline` lists one job's events from it. `Endings` lets exactly one ending of a job win,
 `cancel` claims one and says so; `positions` reads where a model's waiting jobs stand, and
-`ServiceTimes` what a model's jobs take, for the estimates.
+`ServiceTimes` what a model's jobs take, for the estimates; `Results` awaits in one process
+the ends of the jobs it started.
 """
 
 from easel.jobs._cancel import cancel
@@ -24,6 +25,7 @@ from easel.jobs._queue import QueueState, positions, queue_state
 from easel.jobs._rebuild import Rebuilt, rebuild
 from easel.jobs._recent import recent
 from easel.jobs._record import JobRecord, JobState, Owner
+from easel.jobs._results import Result, Results
 from easel.jobs._store import JobStore
 from easel.jobs._timeline import Row, render, rows, timeline
 
@@ -37,6 +39,8 @@ __all__ = [
     "Projector",
     "QueueState",
     "Rebuilt",
+    "Result",
+    "Results",
     "Row",
     "ServiceTime",
     "ServiceTimes",

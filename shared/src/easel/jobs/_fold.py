@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from easel.events import (
+    ApiRequester,
     ImageCancelled,
     ImageDelivered,
     ImageFailed,
@@ -52,6 +53,14 @@ def owner_of(event: JobEvent) -> Owner:
     if requester is None:
         return Owner.model_construct(
             channel="cli", user="", chat_id=None, status_message_id=None, language_code=None
+        )
+    if isinstance(requester, ApiRequester):
+        return Owner.model_construct(
+            channel="api",
+            user=requester.key_name,
+            chat_id=None,
+            status_message_id=None,
+            language_code=None,
         )
     return Owner.model_construct(
         channel="telegram",

@@ -8,7 +8,15 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from easel.events import ErrorCode, JobContext, JobId, ModelName, TelegramRequester
+from easel.events import (
+    ApiRequester,
+    ErrorCode,
+    JobContext,
+    JobId,
+    ModelName,
+    Requester,
+    TelegramRequester,
+)
 
 
 class JobState(StrEnum):
@@ -38,17 +46,22 @@ class Owner(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    channel: Literal["telegram", "cli"]
-    user: str = Field(description="the Telegram user id; '' for `easel submit`")
+    channel: Literal["telegram", "api", "cli"]
+    user: str = Field(
+        description="the Telegram user id, or the API key's name; '' for `easel submit`"
+    )
     chat_id: int | None = None
     status_message_id: int | None = None
     language_code: str | None = None
 
     @property
     def key(self) -> str:
-        """The owner as a KV key token: `telegram_<user>` (n for a minus sign), `cli`."""
+        """The owner as a KV key token: `telegram_<user>` (n for a minus sign),
+        `api_<key name>`, `cli`."""
         if self.channel == "cli":
             return "cli"
+        if self.channel == "api":
+            return f"api_{self.user}"  # a key's name is a key token already
         return f"telegram_{self.user.replace('-', 'n')}"
 
 
@@ -79,8 +92,10 @@ class JobRecord(BaseModel):
     def context(self) -> JobContext:
         """The context the job's events carry, for an event about it from the view."""
         owner = self.owner
-        requester = None
-        if owner.chat_id is not None and owner.status_message_id is not None:
+        requester: Requester | None = None
+        if owner.channel == "api":
+            requester = ApiRequester(key_name=owner.user)
+        elif owner.chat_id is not None and owner.status_message_id is not None:
             requester = TelegramRequester(
                 chat_id=owner.chat_id,
                 user_id=int(owner.user),

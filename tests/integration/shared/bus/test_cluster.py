@@ -59,7 +59,8 @@ async def test_a_killed_stream_leader_loses_and_duplicates_nothing(
         # A publish during the election is retried: the same Msg-Id, so stored once.
         await bus.publish(cjs, enhanced(job_id))
     assert await asyncio.to_thread(cluster.leader_of, bus.PROMPTS) != ""
-    generator = await cjs.pull_subscribe_bind(
+    # Its consumer may still be electing a leader (503): retried as the services do.
+    generator = await bus.retry_transient(cjs.pull_subscribe_bind)(
         durable=bus.generator_consumer("flux"), stream=bus.PROMPTS
     )
     seen = []

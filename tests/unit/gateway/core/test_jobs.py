@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from easel_gateway.core.jobs import image_requested, job_id, rate_limit_key
+from easel_gateway.core.jobs import api_job_id, api_user, image_requested, job_id, telegram_user
 
 EVENT_JOB_ID = re.compile(r"^[A-Za-z0-9_\-]+$")
 
@@ -25,9 +25,16 @@ def test_job_id(chat: int, message: int, expected: str) -> None:
     assert EVENT_JOB_ID.match(expected)
 
 
-def test_rate_limit_key_is_a_valid_kv_key() -> None:
-    assert rate_limit_key(42) == "user_42"
-    assert rate_limit_key(-5) == "user_n5"
+def test_the_users_the_limits_count_are_valid_kv_keys_and_never_collide() -> None:
+    assert telegram_user(42) == "user_42"
+    assert telegram_user(-5) == "user_n5"
+    assert api_user("42") == "key_42"  # a key named like a Telegram user is another user
+
+
+def test_api_job_ids_are_unguessable_and_valid() -> None:
+    ids = {api_job_id() for _ in range(100)}
+    assert len(ids) == 100
+    assert all(len(i) == 36 and i.startswith("api_") for i in ids)
 
 
 def test_image_requested_carries_the_requester() -> None:

@@ -9,7 +9,15 @@ from typing import Any
 import pytest
 
 from easel import bus
-from easel.events import ImageFailed, ImageGenerated, ImageRequested, ImageStarted, PromptEnhanced
+from easel.events import (
+    ApiRequester,
+    ImageFailed,
+    ImageGenerated,
+    ImageRequested,
+    ImageStarted,
+    PromptEnhanced,
+    TelegramRequester,
+)
 
 DECODERS = {
     "enhancer": bus.decoder(ImageRequested),
@@ -48,7 +56,7 @@ def test_what_is_not_a_json_object_is_undecodable(consumer: str, data: bytes) ->
     ],
 )
 def test_another_schema_version_is_unsupported(consumer: str, event_type: str) -> None:
-    data = body(event_type=event_type, schema_version=2, something_new=True)
+    data = body(event_type=event_type, schema_version=3, something_new=True)
     assert reason(consumer, data) is bus.Reason.UNSUPPORTED_VERSION
 
 
@@ -120,3 +128,20 @@ def test_a_letter_keeps_the_original_and_adds_where_why_and_when() -> None:
     assert detail.startswith("caf???Injected: yes")  # no header injection through a detail
     assert len(detail) == 300
     assert all(" " <= c <= "~" for c in detail)
+
+
+def test_a_version_1_event_without_the_requesters_tag_still_decodes() -> None:
+    telegram = {"chat_id": 5, "user_id": 5, "status_message_id": 9}  # as version 1 wrote it
+    event = DECODERS["enhancer"].validate_json(
+        body(event_type="image.requested", schema_version=1, job=JOB | {"requester": telegram})
+    )
+    assert event.job.requester == TelegramRequester(**telegram)
+    assert event.schema_version == 1
+
+
+def test_an_api_requester_round_trips_and_an_unknown_kind_is_invalid() -> None:
+    api = {"kind": "api", "key_name": "ci"}
+    data = body(event_type="image.requested", job=JOB | {"requester": api})
+    assert DECODERS["enhancer"].validate_json(data).job.requester == ApiRequester(key_name="ci")
+    fax = body(event_type="image.requested", job=JOB | {"requester": {"kind": "fax"}})
+    assert reason("enhancer", fax) is bus.Reason.INVALID

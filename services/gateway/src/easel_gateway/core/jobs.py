@@ -1,10 +1,12 @@
-"""Job identity and the event that starts a job. Pure: no I/O."""
+"""Job identity, the users the limits count, and the event that starts a job, for both
+front doors. Pure: no I/O."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
-from easel.events import ImageRequested, JobContext, TelegramRequester
+from easel.events import ApiRequester, ImageRequested, JobContext, TelegramRequester
 
 _LANGUAGE_CODE_MAX = 16  # the event contract's limit; Telegram's IETF tags are shorter
 
@@ -19,8 +21,28 @@ def job_id(chat_id: int, message_id: int) -> str:
     return f"tg_{signed_id(chat_id)}_{message_id}"
 
 
-def rate_limit_key(user_id: int) -> str:
+def telegram_user(user_id: int) -> str:
+    """A Telegram user as the rate limit and the fair share count them."""
     return f"user_{signed_id(user_id)}"
+
+
+def api_user(key_name: str) -> str:
+    """An API key as the rate limit and the fair share count it: a user of its own."""
+    return f"key_{key_name}"
+
+
+def api_job_id() -> str:
+    """Unguessable: an API job's image is fetched by its id, without a key (`/files/`)."""
+    return f"api_{uuid.uuid4().hex}"
+
+
+def api_requested(
+    *, job: str, model: str, prompt: str, key_name: str, requested_at: datetime
+) -> ImageRequested:
+    context = JobContext(
+        original_prompt=prompt, requested_at=requested_at, requester=ApiRequester(key_name=key_name)
+    )
+    return ImageRequested(job_id=job, model=model, job=context)
 
 
 def image_requested(

@@ -12,7 +12,6 @@ from nats.js.kv import KeyValue
 from easel import bus
 from easel.jobs import Endings
 from easel_gateway.core import fair_share
-from easel_gateway.core.jobs import rate_limit_key
 
 _CAS_ATTEMPTS = 50  # far above the concurrent requests one user can have in flight
 
@@ -36,9 +35,9 @@ class ActiveJobs:
     # A repeat after a lost answer finds the job's place taken already: safe to retry on a
     # timeout too, which a cluster's leader election produces.
     @bus.retry_transient
-    async def admit(self, user_id: int, job_id: str) -> fair_share.Admission:
-        """Count `job_id` among the user's active jobs, unless they have `limit` already."""
-        key = rate_limit_key(user_id)
+    async def admit(self, user: str, job_id: str) -> fair_share.Admission:
+        """Count `job_id` among `user`'s active jobs, unless they have `limit` already."""
+        key = user
         for _ in range(_CAS_ATTEMPTS):
             try:
                 entry = await self._kv.get(key)

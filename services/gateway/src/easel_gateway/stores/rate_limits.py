@@ -13,7 +13,6 @@ from nats.js.kv import KeyValue
 
 from easel import bus
 from easel_gateway.core import ratelimit
-from easel_gateway.core.jobs import rate_limit_key
 
 log = structlog.get_logger("easel.gateway")
 
@@ -37,10 +36,11 @@ class RateLimiter:
         self.window = window
         self._clock = clock
 
-    async def acquire(self, user_id: int) -> ratelimit.Decision:
-        """Take a slot if the window has one; the decision says when to come back if not."""
+    async def acquire(self, user: str) -> ratelimit.Decision:
+        """Take a slot of `user` (`core.jobs.telegram_user` or `api_user`) if the window has
+        one; the decision says when to come back if not."""
         try:
-            return await self._acquire(rate_limit_key(user_id))
+            return await self._acquire(user)
         except nats.errors.TimeoutError:
             # The answer was lost (a server restart): the slot may be taken already, and a
             # repeat could charge this request twice. Letting one request through unchecked

@@ -18,7 +18,7 @@ from easel.jobs import Ending, Endings
 from easel.settings import ModelRegistry
 from easel.telegram import cancel_keyboard
 from easel_gateway.core.commands import ImageRequest
-from easel_gateway.core.jobs import image_requested, job_id
+from easel_gateway.core.jobs import image_requested, job_id, telegram_user
 from easel_gateway.core.validation import Accepted, Rejected, validate
 from easel_gateway.metrics import REQUESTS
 from easel_gateway.settings import Settings
@@ -123,12 +123,13 @@ async def _submit(request: _Request, steps: _Steps) -> None:
         # its slot already (it may have waited seconds on Telegram after that), and a second
         # slot could refuse a user who stayed within the limit. Had it died before taking
         # one, the request goes free: at most one per request a crash interrupted.
-        decision = None if held.taken_over else await limiter.acquire(request.user.id)
+        user = telegram_user(request.user.id)
+        decision = None if held.taken_over else await limiter.acquire(user)
         # After the rate limit: a request it refuses takes no place. Admitting the same job
         # again (a takeover) finds its place already taken.
         admission = None
         if decision is None or decision.allowed:
-            admission = await steps.active.admit(request.user.id, request.job)
+            admission = await steps.active.admit(user, request.job)
     except nats.errors.Error as error:
         REQUESTS.labels("failed_bus").inc()
         log.error("gateway.bus_unavailable", error=repr(error))

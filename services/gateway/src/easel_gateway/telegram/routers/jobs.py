@@ -107,7 +107,7 @@ async def _act(
         return ""  # not one of ours: answered, so the client stops its spinner
     if record is None:
         return texts.UNKNOWN_JOB
-    if record.owner.user != str(query.from_user.id):
+    if record.owner.key != Owner(channel="telegram", user=str(query.from_user.id)).key:
         return texts.NOT_YOURS
     match press.action:
         case Action.CANCEL:

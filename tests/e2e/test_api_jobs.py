@@ -1,0 +1,117 @@
+"""End to end through the native jobs API: 202 at once, the view, the image, a cancel,
+the key's list, Idempotency-Key, and a job no other key can see. Keys come from API_KEYS
+and from `easel keys` (KV)."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import nats
+import pytest
+
+from easel import bus
+from easel.keys import ApiKeys
+from easel_devtools.harness import API_KEY, EaselSystem
+from easel_devtools.standins import Behaviour
+
+pytestmark = pytest.mark.e2e
+ENDED = ("succeeded", "failed", "cancelled")
+
+
+@pytest.fixture
+def api(system: EaselSystem) -> Iterator[httpx.Client]:
+    headers = {"Authorization": f"Bearer {API_KEY}"}
+    with httpx.Client(base_url=system.api_url, headers=headers, timeout=30) as client:
+        yield client
+
+
+def until(api: httpx.Client, job_id: str, states: tuple[str, ...], seconds: float = 30) -> Any:
+    """The job's view once its state is one of `states`, as a client polling it sees it."""
+    deadline = time.monotonic() + seconds
+    while True:
+        view = api.get(f"/v1/jobs/{job_id}").json()
+        if view.get("state") in states or time.monotonic() > deadline:
+            return view
+        time.sleep(0.2)  # a client's polling interval; the SSE stream is the push version
+
+
+def test_a_job_is_accepted_at_once_then_its_image_is_there(
+    system: EaselSystem, api: httpx.Client
+) -> None:
+    made = api.post("/v1/jobs", json={"model": "flux", "prompt": "a heron at dawn"})
+    assert made.status_code == 202
+    job_id = made.json()["id"]
+    assert made.headers["Location"] == f"/v1/jobs/{job_id}"
+    view = until(api, job_id, ENDED)
+    assert view["state"] == "succeeded"
+    assert view["prompt"] == "a heron at dawn"
+    assert "golden hour" in view["revised_prompt"]
+    image = api.get(f"/v1/jobs/{job_id}/image")
+    assert image.status_code == 200
+    digest = hashlib.sha256(image.content).hexdigest()
+    assert digest in {j.sha256 for j in system.flux.jobs if "a heron at dawn" in (j.prompt or "")}
+    listed = api.get("/v1/jobs", params={"limit": 5}).json()["data"]
+    assert listed[0]["id"] == job_id  # newest first
+
+
+def test_the_same_idempotency_key_gives_the_same_job(
+    system: EaselSystem, api: httpx.Client
+) -> None:
+    body = {"model": "flux", "prompt": "an owl, once"}
+    before = system.stream_messages(bus.REQUESTS)
+    first = api.post("/v1/jobs", json=body, headers={"Idempotency-Key": "order-17"})
+    again = api.post("/v1/jobs", json=body, headers={"Idempotency-Key": "order-17"})
+    assert (first.status_code, again.status_code) == (202, 202)
+    assert first.json()["id"] == again.json()["id"]
+    other = api.post(
+        "/v1/jobs",
+        json={**body, "prompt": "an owl, twice"},
+        headers={"Idempotency-Key": "order-17"},
+    )
+    assert other.status_code == 409
+    assert other.json()["error"]["code"] == "idempotency_key_reused"
+    assert system.stream_messages(bus.REQUESTS) == before + 1
+    until(api, first.json()["id"], ENDED)
+
+
+def test_a_job_is_visible_to_its_key_only(system: EaselSystem, api: httpx.Client) -> None:
+    other_key = asyncio.run(_created_key(system, "other-team"))
+    made = api.post("/v1/jobs", json={"model": "flux", "prompt": "a private picture"})
+    job_id = made.json()["id"]
+    until(api, job_id, ENDED)
+    other = {"Authorization": f"Bearer {other_key}"}
+    for path in (f"/v1/jobs/{job_id}", f"/v1/jobs/{job_id}/image"):
+        assert httpx.get(system.api_url + path, headers=other, timeout=10).status_code == 404
+    assert httpx.delete(f"{system.api_url}/v1/jobs/{job_id}", headers=other).status_code == 404
+    mine = httpx.get(f"{system.api_url}/v1/jobs", headers=other, timeout=10).json()["data"]
+    assert job_id not in {view["id"] for view in mine}
+
+
+def test_a_job_cancelled_at_its_backend_ends_cancelled(
+    system: EaselSystem, api: httpx.Client
+) -> None:
+    system.flux.script([Behaviour(delay=20.0)])
+    job_id = api.post("/v1/jobs", json={"model": "flux", "prompt": "a slow sunset"}).json()["id"]
+    assert until(api, job_id, ("generating", *ENDED))["state"] == "generating"
+    cancelled = api.delete(f"/v1/jobs/{job_id}")
+    assert cancelled.status_code == 200
+    assert cancelled.json()["state"] == "cancelled"
+    assert until(api, job_id, ENDED)["state"] == "cancelled"
+    assert api.delete(f"/v1/jobs/{job_id}").status_code == 200  # cancelling again: the same
+    assert api.get(f"/v1/jobs/{job_id}/image").status_code == 404
+
+
+async def _created_key(system: EaselSystem, name: str) -> str:
+    nc = await nats.connect(bus.servers(system.nats.url))
+    try:
+        keys = ApiKeys(await nc.jetstream().key_value(bus.API_KEYS_BUCKET))
+        created = await keys.create(name)
+        assert created is not None
+        return created.key
+    finally:
+        await nc.close()
