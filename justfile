@@ -26,12 +26,13 @@ setup:
 lock: setup
     {{uv}} lock --python 3.11
 
-# ruff, strict mypy over the product code, and the event catalogue check.
+# ruff, strict mypy over the product code, and the event catalogue's and API schema's checks.
 lint: setup
     {{venv}}/bin/ruff check .
     {{venv}}/bin/ruff format --check .
     {{venv}}/bin/mypy shared/src services/gateway/src services/enhancer/src services/generator/src services/notifier/src
     {{py}} -m easel_devtools.catalogue
+    {{py}} -m easel_devtools.openapi
 
 # Lint, then every test against a real nats-server.
 test *args: setup lint

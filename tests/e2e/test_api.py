@@ -17,6 +17,7 @@ from openai import OpenAI
 from easel import bus
 from easel.events import ImageCancelled
 from easel_devtools.harness import API_KEY, EaselSystem
+from easel_devtools.paths import ROOT
 from easel_devtools.standins import Behaviour
 
 pytestmark = pytest.mark.e2e
@@ -138,3 +139,11 @@ async def _cancelled_within(system: EaselSystem, prompt: str, seconds: float) ->
             return False
     finally:
         await nc.close()
+
+
+def test_the_openapi_schema_is_served_as_documented(system: EaselSystem) -> None:
+    served = httpx.get(f"{system.api_url}/openapi.json", timeout=10)  # no key needed
+    assert served.status_code == 200
+    documented = json.loads((ROOT / "docs" / "openapi.json").read_text())
+    assert served.json() == documented
+    assert set(documented["paths"]) >= {"/v1/images/generations", "/v1/jobs/{job_id}/events"}

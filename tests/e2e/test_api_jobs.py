@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import hmac
+import http.server
+import json
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -115,3 +119,101 @@ async def _created_key(system: EaselSystem, name: str) -> str:
         return created.key
     finally:
         await nc.close()
+
+
+def sse(api: httpx.Client, job_id: str, last_event_id: str | None = None) -> list[tuple[str, Any]]:
+    """Every event of the job's stream until the server ends it: (id, view); a comment as
+    ("", text). The client's timeout bounds the wait."""
+    headers = {"Last-Event-ID": last_event_id} if last_event_id else {}
+    events: list[tuple[str, Any]] = []
+    fields: dict[str, str] = {}
+    with api.stream("GET", f"/v1/jobs/{job_id}/events", headers=headers) as stream:
+        assert stream.status_code == 200
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        for line in stream.iter_lines():
+            if line.startswith(":"):
+                events.append(("", line))
+            elif line:
+                name, _, value = line.partition(": ")
+                fields[name] = value
+            elif fields:
+                assert fields["event"] == "job"
+                events.append((fields["id"], json.loads(fields["data"])))
+                fields = {}
+    return events
+
+
+def test_the_event_stream_shows_each_change_then_ends_and_resumes(
+    system: EaselSystem, api: httpx.Client
+) -> None:
+    system.flux.script([Behaviour(delay=2.5)])  # idle long enough for a keep-alive comment
+    job_id = api.post("/v1/jobs", json={"model": "flux", "prompt": "a kite"}).json()["id"]
+    events = sse(api, job_id)
+    views = [(int(i), view) for i, view in events if i]
+    assert [i for i, _ in views] == sorted({i for i, _ in views})  # ids rise, none twice
+    states = [view["state"] for _, view in views]
+    assert states[-1] == "succeeded"
+    assert "generating" in states
+    assert any(i == "" for i, _ in events)  # ": keepalive" while the backend worked
+    assert sse(api, job_id, last_event_id=str(views[-1][0])) == []  # nothing after the end
+    resumed = [view["state"] for i, view in sse(api, job_id, str(views[0][0])) if i]
+    assert resumed == ["succeeded"]  # the newest view after the one it had
+
+
+class Receiver:
+    """A client's webhook endpoint on loopback: answers each POST with the next status of
+    `statuses` (then 200), and keeps what it got."""
+
+    def __init__(self, statuses: list[int], expect: int) -> None:
+        self.statuses = statuses
+        self.got: list[tuple[bytes, str]] = []
+        self.all_in = threading.Event()  # set at the `expect`-th POST
+        self._expect = expect
+        self._server: Any = None
+
+    def __enter__(self) -> str:
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.got.append((body, self.headers.get("Easel-Signature", "")))
+                if len(receiver.got) >= receiver._expect:
+                    receiver.all_in.set()
+                status = receiver.statuses.pop(0) if receiver.statuses else 200
+                self.send_response(status)
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return f"http://127.0.0.1:{self._server.server_address[1]}/hook"
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+
+
+def test_the_final_view_reaches_the_webhook_signed_even_through_a_failure(
+    api: httpx.Client,
+) -> None:
+    receiver = Receiver([500], expect=2)
+    with receiver as url:
+        made = api.post("/v1/jobs", json={"model": "flux", "prompt": "a hook", "webhook_url": url})
+        job_id = made.json()["id"]
+        assert receiver.all_in.wait(timeout=30)  # the sender backs off 2 s after the 500
+    assert len(receiver.got) == 2  # refused once, then taken
+    (first, _), (body, signed) = receiver.got
+    assert first == body  # the same view tried again
+    secret = hashlib.sha256(API_KEY.encode()).hexdigest()  # an API_KEYS key's secret
+    assert signed == "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    view = json.loads(body)
+    assert (view["id"], view["state"]) == (job_id, "succeeded")
+
+
+def test_a_webhook_url_that_is_not_http_is_refused(api: httpx.Client) -> None:
+    bad = {"model": "flux", "prompt": "a cat", "webhook_url": "ftp://example.com/hook"}
+    refused = api.post("/v1/jobs", json=bad)
+    assert refused.status_code == 400
+    assert refused.json()["error"]["param"] == "webhook_url"

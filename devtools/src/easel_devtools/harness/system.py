@@ -94,6 +94,8 @@ class EaselSystem:
             # The gateway's HTTP API, and a key for it (tests assert it is never logged).
             API_PORT=str(self.api_port),
             API_KEYS=f"{API_KEY_NAME}:{API_KEY}",
+            API_KEEPALIVE_SECONDS="1",  # seen within a test's patience
+            WEBHOOK_ALLOW_PRIVATE="true",  # the tests' receivers listen on loopback
         )
         llm_url = self.llm.start()
         if self._llm_enabled:

@@ -9,18 +9,30 @@ from __future__ import annotations
 
 import contextlib
 
+import aiohttp
+
 from easel import bus, jobs
 from easel.controls import Blocklist, CircuitStates, ModelPauses, UserList
 from easel.events import JobEvent
 from easel.images import ImageReader
-from easel.jobs import Endings, JobStore, Projector, Results, ServiceTimes
+from easel.jobs import (
+    Endings,
+    JobStore,
+    Projector,
+    Result,
+    Results,
+    ServiceTimes,
+    decode_result,
+)
 from easel.keys import ApiKeys, static_keys
 from easel.runtime import Runtime, lease, run, until_stopped
 from easel.telegram import Budget
 from easel_gateway.http import ApiServer
 from easel_gateway.http.app import build_app
+from easel_gateway.http.changes import JobChanges
 from easel_gateway.http.images import Images
 from easel_gateway.http.jobs import Jobs
+from easel_gateway.http.webhooks import WebhookSender
 from easel_gateway.settings import Settings
 from easel_gateway.stores.active_jobs import ActiveJobs
 from easel_gateway.stores.claims import JobClaims
@@ -39,14 +51,17 @@ async def serve(rt: Runtime[Settings]) -> None:
         projector = await projector_loop(rt, stack)
         loops = [source.run, projector.run]
         if rt.settings.api_port:
-            api = await api_server(rt)
+            api, webhooks = await api_server(rt, stack)
             rt.ready_checks.append(api.readiness)
-            loops.append(api.run)
+            loops += [api.run, webhooks.run]
         await until_stopped(rt.stop, *loops)
 
 
-async def api_server(rt: Runtime[Settings]) -> ApiServer:
-    """The HTTP front door: the same limits and fair share as Telegram's, in the same KV."""
+async def api_server(
+    rt: Runtime[Settings], stack: contextlib.AsyncExitStack
+) -> tuple[ApiServer, bus.ConsumerLoop[Result]]:
+    """The HTTP front door (the same limits and fair share as Telegram's, in the same KV),
+    and the sender of its jobs' webhooks."""
     settings = rt.settings
     endings = Endings(await rt.js.key_value(bus.ENDINGS_BUCKET))
     images = Images(
@@ -75,11 +90,31 @@ async def api_server(rt: Runtime[Settings]) -> ApiServer:
         js=rt.js,
         service_times=ServiceTimes(await rt.js.key_value(bus.SERVICE_TIMES_BUCKET)),
         idempotency=await rt.js.key_value(bus.IDEMPOTENCY_BUCKET),
+        changes=(changes := JobChanges(rt.js)),
+        keepalive_seconds=settings.api_keepalive_seconds,
+        allow_private=settings.webhook_allow_private,
     )
     static = static_keys(settings.api_keys.get_secret_value()) if settings.api_keys else {}
     keys = ApiKeys(await rt.js.key_value(bus.API_KEYS_BUCKET), static)
     app = build_app(images, native, keys)
-    return ApiServer(app, results, settings.api_host, settings.api_port)
+    session = await stack.enter_async_context(aiohttp.ClientSession())
+    sender = WebhookSender(
+        native.store, keys, session, allow_private=settings.webhook_allow_private
+    )
+    webhooks: bus.ConsumerLoop[Result] = bus.ConsumerLoop(
+        rt.js,
+        stream=bus.RESULTS,
+        durable=bus.WEBHOOKS,
+        decode=decode_result,
+        handler=sender,
+        workers=16,
+        heartbeat=bus.WEBHOOKS_ACK_WAIT / 3,
+        # Poison on these subjects is the notifier's to dead-letter (it takes them all);
+        # a second letter of the same message would replay it twice.
+        letters=False,
+    )
+    server = ApiServer(app, results, changes, settings.api_host, settings.api_port)
+    return server, webhooks
 
 
 async def projector_loop(

@@ -55,3 +55,11 @@ API_REQUESTS = Counter(
     "HTTP API requests answered, by route and status.",
     ["route", "status"],
 )
+WEBHOOKS = Counter(
+    "easel_gateway_webhooks_total",
+    "API jobs' webhooks by outcome: delivered, retried (a try failed), failed (every try"
+    " did), refused (a private address, or the key revoked).",
+    ["outcome"],
+)
+for _outcome in ("delivered", "retried", "failed", "refused"):
+    WEBHOOKS.labels(_outcome)

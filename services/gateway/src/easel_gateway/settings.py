@@ -45,6 +45,10 @@ class Settings(EaselSettings, TelegramSettings, BlocklistSettings):
     api_keys: SecretStr | None = None
     # How long POST /v1/images/generations waits for its images before answering 504.
     api_sync_wait_seconds: float = Field(default=300, gt=0, le=3_600)
+    # A comment line this often on an idle SSE stream, so proxies keep it open.
+    api_keepalive_seconds: float = Field(default=15, gt=0, le=300)
+    # Webhooks to loopback, link-local and private addresses: refused unless this is set.
+    webhook_allow_private: bool = False
 
     webhook_host: str = "0.0.0.0"
     webhook_port: int = Field(default=8080, ge=1, le=65535)

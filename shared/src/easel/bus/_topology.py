@@ -33,6 +33,11 @@ TELEGRAM_BUDGET_PREFIX = "telegram.budget"
 ENHANCER = "enhancer"
 NOTIFIER = "notifier"
 PROJECTOR = "projector"
+# The gateway's webhooks: API jobs' final views POSTed to their clients, tried this many
+# times with backoff (a receiver down for minutes still gets it).
+WEBHOOKS = "webhooks"
+WEBHOOK_ATTEMPTS = 6
+WEBHOOKS_ACK_WAIT = 30.0
 # Leases are kept alive by in-progress acks every ack_wait / 3, so ack_wait only decides how
 # soon a killed process's messages come back: short, but longer than a pause in the loop.
 ENHANCER_ACK_WAIT = 30.0
@@ -208,6 +213,19 @@ def topology(settings: EaselSettings, registry: ModelRegistry) -> Topology:
         (stream, _durable(name, subject, ack_wait, pending, deliver))
         for stream, name, subject, ack_wait, pending in work
     ]
+    # The sender acks on its last attempt; one delivery more for a sender killed on it.
+    consumers.append(
+        (
+            RESULTS,
+            _durable(
+                WEBHOOKS,
+                [f"image.{event}.*" for event in ("generated", "failed", "cancelled")],
+                WEBHOOKS_ACK_WAIT,
+                256,
+                WEBHOOK_ATTEMPTS + 1,
+            ),
+        )
+    )
     consumers += [
         (
             ADVISORIES,

@@ -32,6 +32,9 @@ class ApiRequester(BaseModel):
 
     kind: Literal["api"] = "api"
     key_name: KeyName = Field(description="the name the key was created under")
+    webhook_url: str | None = Field(
+        default=None, max_length=2048, description="POSTed the final view, signed"
+    )
 
 
 def _kind(value: Any) -> str:

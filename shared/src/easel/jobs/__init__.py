@@ -25,7 +25,7 @@ from easel.jobs._queue import QueueState, positions, queue_state
 from easel.jobs._rebuild import Rebuilt, rebuild
 from easel.jobs._recent import recent
 from easel.jobs._record import JobRecord, JobState, Owner
-from easel.jobs._results import Result, Results
+from easel.jobs._results import Result, Results, decode_result
 from easel.jobs._store import JobStore
 from easel.jobs._timeline import Row, render, rows, timeline
 
@@ -47,6 +47,7 @@ __all__ = [
     "apply",
     "cancel",
     "decode_job_event",
+    "decode_result",
     "left",
     "merge",
     "owner_of",

@@ -20,6 +20,10 @@ Result = ImageGenerated | ImageFailed | ImageCancelled
 _decode = bus.decoder(ImageGenerated, ImageFailed, ImageCancelled).validate_json
 
 
+def decode_result(data: bytes) -> Result:
+    return cast(Result, _decode(data))  # the decoder takes these three only
+
+
 class Results:
     def __init__(self, nc: Client) -> None:
         self._nc = nc
@@ -51,9 +55,9 @@ class Results:
         if kind not in ("generated", "failed", "cancelled") or not self._waiting:
             return
         try:
-            result = _decode(msg.data)
+            result = decode_result(msg.data)
         except ValidationError:
             return  # not an event this version knows: nothing to wait for in it
         waiter = self._waiting.get(result.job_id)
         if waiter is not None and not waiter.done():
-            waiter.set_result(cast(Result, result))  # the decoder takes these three only
+            waiter.set_result(result)

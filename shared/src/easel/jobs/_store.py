@@ -45,6 +45,15 @@ class JobStore:
             return await self._appearing(job_id, within) if within > 0 else None
         return JobRecord.model_validate_json(entry.value or b"")
 
+    async def revision(self, job_id: str) -> tuple[int, JobRecord] | None:
+        """The job's record and its KV revision (which grows with every write to the view,
+        so a later record of the job has a larger one)."""
+        try:
+            entry = await self._kv.get(job_key(job_id))
+        except KeyNotFoundError:
+            return None
+        return entry.revision or 0, JobRecord.model_validate_json(entry.value or b"")
+
     async def _appearing(self, job_id: str, within: float) -> JobRecord | None:
         # The watch starts with the key's current value: one written since the get is seen.
         watcher = await self._kv.watch(job_key(job_id), ignore_deletes=True)

@@ -94,6 +94,13 @@ class ApiKeys:
         record = await self._record(name.decode() if name else "")
         return record if record is not None and record.key_hash == digest else None
 
+    async def named(self, name: str) -> ApiKey | None:
+        """The key made under `name`, or the API_KEYS entry of that name."""
+        for record in self._static.values():
+            if record.name == name:
+                return record
+        return await self._record(name)
+
     async def names(self) -> list[ApiKey]:
         try:
             keys = await self._kv.keys(filters=["name.>"])

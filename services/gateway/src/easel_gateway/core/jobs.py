@@ -37,11 +37,16 @@ def api_job_id() -> str:
 
 
 def api_requested(
-    *, job: str, model: str, prompt: str, key_name: str, requested_at: datetime
+    *,
+    job: str,
+    model: str,
+    prompt: str,
+    key_name: str,
+    requested_at: datetime,
+    webhook_url: str | None = None,
 ) -> ImageRequested:
-    context = JobContext(
-        original_prompt=prompt, requested_at=requested_at, requester=ApiRequester(key_name=key_name)
-    )
+    requester = ApiRequester(key_name=key_name, webhook_url=webhook_url)
+    context = JobContext(original_prompt=prompt, requested_at=requested_at, requester=requester)
     return ImageRequested(job_id=job, model=model, job=context)
 
 

@@ -9,7 +9,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
 from easel.keys import ApiKeys
-from easel_gateway.http import errors
+from easel_gateway.http import errors, openapi
 from easel_gateway.http.images import API_KEY, Images
 from easel_gateway.http.jobs import Jobs
 from easel_gateway.metrics import API_REQUESTS
@@ -23,12 +23,19 @@ def build_app(images: Images, jobs: Jobs, keys: ApiKeys) -> web.Application:
     app = web.Application(
         middlewares=[_answered, _errors, _authorized(keys)], client_max_size=MAX_BODY_BYTES
     )
+    spec = openapi.document()
+
+    async def schema(request: web.Request) -> web.Response:
+        return web.json_response(spec)
+
+    app.router.add_get("/openapi.json", schema, name="openapi")
     app.router.add_get("/v1/models", images.models, name="models")
     app.router.add_post("/v1/images/generations", images.generate, name="generations")
     app.router.add_get("/files/{job_id}", images.file, name="file")
     app.router.add_post("/v1/jobs", jobs.create, name="jobs_create")
     app.router.add_get("/v1/jobs", jobs.many, name="jobs_list")
     app.router.add_get("/v1/jobs/{job_id}", jobs.one, name="job")
+    app.router.add_get("/v1/jobs/{job_id}/events", jobs.events, name="job_events")
     app.router.add_delete("/v1/jobs/{job_id}", jobs.cancel, name="job_cancel")
     app.router.add_get("/v1/jobs/{job_id}/image", jobs.image, name="job_image")
     return app

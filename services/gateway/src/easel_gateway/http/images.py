@@ -89,10 +89,14 @@ class Images:
         name = request.match_info["job_id"]
         if not _API_JOB.fullmatch(name):
             raise web.HTTPNotFound
-        stored = await self.reader.find(bus.IMAGES_BUCKET, name)
+        return await self.image_of(name, web.HTTPNotFound())
+
+    async def image_of(self, job_id: str, missing: Exception) -> web.Response:
+        """The job's stored image; `missing` is raised when there is none (any more)."""
+        stored = await self.reader.find(bus.IMAGES_BUCKET, job_id)
         data = None if stored is None else await self.reader.fetch(stored)
         if stored is None or data is None:
-            raise web.HTTPNotFound
+            raise missing
         headers = {"Cache-Control": "private, max-age=3600"}
         return web.Response(body=bytes(data), content_type=stored.content_type, headers=headers)
 
@@ -120,7 +124,7 @@ class Images:
         return job_ids
 
     async def publish_jobs(
-        self, job_ids: list[str], verdict: Accepted, key: ApiKey
+        self, job_ids: list[str], verdict: Accepted, key: ApiKey, webhook_url: str | None = None
     ) -> list[ImageRequested]:
         now = datetime.now(UTC)
         requested = [
@@ -130,6 +134,7 @@ class Images:
                 prompt=verdict.prompt,
                 key_name=key.name,
                 requested_at=now,
+                webhook_url=webhook_url,
             )
             for job_id in job_ids
         ]

@@ -1,13 +1,15 @@
-"""Native jobs: POST /v1/jobs (202 at once, `Idempotency-Key` honoured), GET one, GET the
-key's list, DELETE (cancel), GET its image. A job is visible to the key that made it only
-(404 otherwise, as if it did not exist)."""
+"""Native jobs: POST /v1/jobs (202 at once, `Idempotency-Key` honoured), GET one, its
+events (SSE), GET the key's list, DELETE (cancel), GET its image. A job is visible to the
+key that made it only (404 otherwise, as if it did not exist)."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 import nats.errors
 import nats.js.errors
@@ -15,16 +17,24 @@ from aiohttp import web
 from nats.js import JetStreamContext
 from nats.js.kv import KeyValue
 
-from easel import bus, jobs
+from easel import jobs
 from easel.jobs import JobRecord, JobStore, Owner, ServiceTimes
 from easel_gateway.core.commands import ImageRequest
 from easel_gateway.core.jobs import api_user
 from easel_gateway.core.validation import Rejected, validate
+from easel_gateway.core.webhooks import private_host, url_problem
 from easel_gateway.http import errors
+from easel_gateway.http.changes import JobChanges
 from easel_gateway.http.images import API_KEY, Images, read_body, rejection
-from easel_gateway.http.schemas import JobList, JobRequest
+from easel_gateway.http.schemas import JobAccepted, JobLinks, JobList, JobRequest, JobView
 from easel_gateway.http.views import finished, job_view
 
+WRITE_SECONDS = 30.0
+_SSE_HEADERS = {
+    "Content-Type": "text/event-stream",
+    "Cache-Control": "no-cache",
+    "X-Accel-Buffering": "no",  # nginx: pass each event on at once
+}
 _VIEW_LAG = 3.0  # seconds a job just made may take to appear in the view
 _MAX_LIST = 100
 _IDEMPOTENCY_KEY = 256  # characters at most
@@ -37,6 +47,9 @@ class Jobs:
     js: JetStreamContext
     service_times: ServiceTimes
     idempotency: KeyValue
+    changes: JobChanges
+    keepalive_seconds: float  # a comment this often keeps idle proxies from closing SSE
+    allow_private: bool  # WEBHOOK_ALLOW_PRIVATE
 
     async def create(self, request: web.Request) -> web.Response:
         key = request[API_KEY]
@@ -47,7 +60,15 @@ class Jobs:
         )
         if isinstance(verdict, Rejected):
             raise rejection(verdict)
-        digest = hashlib.sha256(json.dumps([verdict.model, verdict.prompt]).encode()).hexdigest()
+        if body.webhook_url is not None:
+            problem = url_problem(body.webhook_url)
+            host = urlsplit(body.webhook_url).hostname or ""
+            if problem is None and not self.allow_private and private_host(host):
+                problem = "a private or loopback address (WEBHOOK_ALLOW_PRIVATE is off)"
+            if problem is not None:
+                raise errors.bad_request(f"webhook_url: {problem}", param="webhook_url")
+        unique = [verdict.model, verdict.prompt, body.webhook_url]
+        digest = hashlib.sha256(json.dumps(unique).encode()).hexdigest()
         slot = _slot(key.name, request.headers.get("Idempotency-Key"))
         if slot is not None and (earlier := await self._earlier(slot, digest)) is not None:
             return await self._accepted(request, earlier)
@@ -61,12 +82,41 @@ class Jobs:
                 earlier = await self._earlier(slot, digest)
                 assert earlier is not None, "created by the other request"
                 return await self._accepted(request, earlier)
-        await self.images.publish_jobs([job_id], verdict, key)
+        await self.images.publish_jobs([job_id], verdict, key, body.webhook_url)
         return await self._accepted(request, job_id)
 
     async def one(self, request: web.Request) -> web.Response:
         record = await self._owned(request)
         return await self._view(request, record)
+
+    async def events(self, request: web.Request) -> web.StreamResponse:
+        """Server-Sent Events: the view at each change (`id:` its revision), from after
+        `Last-Event-ID` if given; a comment every `keepalive_seconds` through idle proxies;
+        the stream ends after a final state."""
+        record = await self._owned(request)
+        last = _last_event_id(request)
+        response = web.StreamResponse(headers=_SSE_HEADERS)
+        await response.prepare(request)
+        with self.changes.follow(record.job_id) as follower:
+            if (current := await self.store.revision(record.job_id)) is not None:
+                follower.offer(*current)
+            while True:
+                follower.changed.clear()  # before reading: an offer after it wakes us
+                latest = follower.latest
+                if latest is not None and latest[0] > last:
+                    last, record = latest
+                    view = await self._shown(request, record)
+                    await _write(
+                        response, f"id: {last}\nevent: job\ndata: {view.model_dump_json()}\n\n"
+                    )
+                    continue
+                if latest is not None and finished(latest[1]):
+                    return response  # the final state was sent, now or before a reconnect
+                try:
+                    async with asyncio.timeout(self.keepalive_seconds):
+                        await follower.changed.wait()
+                except TimeoutError:
+                    await _write(response, ": keepalive\n\n")
 
     async def many(self, request: web.Request) -> web.Response:
         try:
@@ -100,13 +150,10 @@ class Jobs:
 
     async def image(self, request: web.Request) -> web.StreamResponse:
         record = await self._owned(request)
-        stored = await self.images.reader.find(bus.IMAGES_BUCKET, record.job_id)
-        data = None if stored is None else await self.images.reader.fetch(stored)
-        if stored is None or data is None:
-            raise errors.ApiError(
-                404, "No image: not generated yet, failed, or expired.", code="no_image"
-            )
-        return web.Response(body=bytes(data), content_type=stored.content_type)
+        missing = errors.ApiError(
+            404, "No image: not generated yet, failed, or expired.", code="no_image"
+        )
+        return await self.images.image_of(record.job_id, missing)
 
     async def _owned(self, request: web.Request) -> JobRecord:
         job_id = request.match_info["job_id"]
@@ -120,6 +167,12 @@ class Jobs:
     async def _view(
         self, request: web.Request, record: JobRecord, *, cancelled: bool = False
     ) -> web.Response:
+        view = await self._shown(request, record, cancelled=cancelled)
+        return web.json_response(text=view.model_dump_json())
+
+    async def _shown(
+        self, request: web.Request, record: JobRecord, *, cancelled: bool = False
+    ) -> JobView:
         if cancelled:
             now = datetime.now(UTC)
             record = record.model_copy(
@@ -135,8 +188,7 @@ class Jobs:
         spec = self.images.registry.get(record.model)
         if service is not None and spec is not None and position is not None:
             estimate = jobs.ready_in(position, spec.capacity, service)
-        view = job_view(record, _base(request), position, estimate)
-        return web.json_response(text=view.model_dump_json())
+        return job_view(record, _base(request), position, estimate)
 
     async def _earlier(self, slot: str, digest: str) -> str | None:
         """The job this Idempotency-Key made before; 409 if it came with another body."""
@@ -156,14 +208,27 @@ class Jobs:
 
     async def _accepted(self, request: web.Request, job_id: str) -> web.Response:
         base = _base(request)
-        body = {
-            "id": job_id,
-            "links": {
-                "self": f"{base}/v1/jobs/{job_id}",
-                "image": f"{base}/v1/jobs/{job_id}/image",
-            },
-        }
-        return web.json_response(body, status=202, headers={"Location": f"/v1/jobs/{job_id}"})
+        links = JobLinks(self=f"{base}/v1/jobs/{job_id}", image=f"{base}/v1/jobs/{job_id}/image")
+        return web.json_response(
+            text=JobAccepted(id=job_id, links=links).model_dump_json(),
+            status=202,
+            headers={"Location": f"/v1/jobs/{job_id}"},
+        )
+
+
+def _last_event_id(request: web.Request) -> int:
+    """Where a reconnecting client left off; 0 (from the start) if absent or not ours."""
+    try:
+        return max(0, int(request.headers.get("Last-Event-ID", "0")))
+    except ValueError:
+        return 0
+
+
+async def _write(response: web.StreamResponse, text: str) -> None:
+    # A client that takes no data for this long is gone or stuck: its stream ends, and
+    # with it all this handler holds.
+    async with asyncio.timeout(WRITE_SECONDS):
+        await response.write(text.encode())
 
 
 def _slot(key_name: str, idempotency_key: str | None) -> str | None:

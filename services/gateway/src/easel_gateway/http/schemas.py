@@ -51,6 +51,11 @@ class JobRequest(BaseModel):
 
     model: str | None = Field(default=None, max_length=64, description="default: the first")
     prompt: str = Field(max_length=32_000, description="the Telegram path's rules apply")
+    webhook_url: str | None = Field(
+        default=None,
+        max_length=2048,
+        description="POSTed the final view, signed `Easel-Signature: sha256=<HMAC>`",
+    )
 
 
 class JobLinks(BaseModel):
@@ -79,3 +84,21 @@ class JobView(BaseModel):
 class JobList(BaseModel):
     object: Literal["list"] = "list"
     data: list[JobView]
+
+
+class JobAccepted(BaseModel):
+    id: str
+    links: JobLinks
+
+
+class ErrorDetail(BaseModel):
+    message: str
+    type: str
+    param: str | None
+    code: str | None
+
+
+class ErrorBody(BaseModel):
+    """OpenAI's error body."""
+
+    error: ErrorDetail

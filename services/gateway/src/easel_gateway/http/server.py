@@ -8,14 +8,23 @@ import structlog
 from aiohttp import web
 
 from easel import jobs
+from easel_gateway.http.changes import JobChanges
 
 log = structlog.get_logger("easel.gateway")
 
 
 class ApiServer:
-    def __init__(self, app: web.Application, results: jobs.Results, host: str, port: int) -> None:
+    def __init__(
+        self,
+        app: web.Application,
+        results: jobs.Results,
+        changes: JobChanges,
+        host: str,
+        port: int,
+    ) -> None:
         self._app = app
         self._results = results
+        self._changes = changes
         self._host = host
         self._port = port
         self._serving = False
@@ -29,6 +38,7 @@ class ApiServer:
         runner = web.AppRunner(self._app, handler_cancellation=True, access_log=None)
         await runner.setup()
         await self._results.start()
+        await self._changes.start()
         try:
             site = web.TCPSite(runner, self._host, self._port)
             await site.start()
@@ -40,4 +50,5 @@ class ApiServer:
         finally:
             self._serving = False
             await runner.cleanup()
+            await self._changes.stop()
             await self._results.stop()
