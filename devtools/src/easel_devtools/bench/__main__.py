@@ -30,6 +30,7 @@ from easel_devtools.bench.report import (
     write_json,
 )
 from easel_devtools.bench.scenarios import (
+    api,
     cancel,
     estimates,
     handoff,
@@ -55,6 +56,7 @@ SCENARIOS: dict[str, Callable[[Plan], Coroutine[Any, Any, Outcome]]] = {
     "jobview": jobview.run,
     "cancel": cancel.run,
     "estimates": estimates.run,
+    "api": api.run,
 }
 
 

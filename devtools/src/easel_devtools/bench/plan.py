@@ -23,6 +23,8 @@ class Plan:
     rebuild_jobs: int  # jobs (6 events each) `easel jobs rebuild` folds
     cancel_trials: int  # presses of "✖ Cancel" on a job at its backend
     estimate_seconds: float  # of steady arrivals whose estimates are checked
+    api_requests: int  # synchronous API calls timed one at a time
+    sse_streams: int  # SSE streams open at once on one gateway
 
     @classmethod
     def make(
@@ -45,4 +47,6 @@ class Plan:
             rebuild_jobs=10_000 if quick else 100_000,
             cancel_trials=10 if quick else 30,
             estimate_seconds=90 if quick else 400,
+            api_requests=20 if quick else 100,
+            sse_streams=200 if quick else 1000,
         )

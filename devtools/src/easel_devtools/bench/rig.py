@@ -23,6 +23,7 @@ from easel.events import (
     ImageStarted,
     PromptEnhanced,
 )
+from easel.jobs import decode_job_event
 from easel.natsserver import free_port
 from easel_devtools.bench import procs
 from easel_devtools.bench.remote_worker import RemoteWorker
@@ -31,7 +32,7 @@ from easel_devtools.standins import FluxWorkerStandin
 
 MODEL = "flux"
 PipelineEvent = ImageRequested | PromptEnhanced | ImageStarted | ImageGenerated | ImageFailed
-_any_event = bus.decoder(ImageRequested, PromptEnhanced, ImageStarted, ImageGenerated, ImageFailed)
+PIPELINE_EVENTS = (ImageRequested, PromptEnhanced, ImageStarted, ImageGenerated, ImageFailed)
 _chat_ids = itertools.count(10_000)
 
 
@@ -177,8 +178,10 @@ class Rig:
                 state = (await js.stream_info(stream)).state
                 for seq in range(state.first_seq, state.last_seq + 1):
                     stored = await js.get_msg(stream, seq)
-                    # The discriminated union guarantees one of the five event types.
-                    found.append(cast(PipelineEvent, _any_event.validate_json(stored.data or b"")))
+                    event = decode_job_event(stored.data or b"")
+                    # The job view's own (prompt.enhancing, image.delivered…) are skipped.
+                    if isinstance(event, PIPELINE_EVENTS):
+                        found.append(event)
             return found
         finally:
             await nc.close()

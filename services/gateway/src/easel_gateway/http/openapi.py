@@ -8,26 +8,17 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from easel_gateway.http.schemas import (
-    ErrorBody,
-    ImagesRequest,
-    ImagesResponse,
-    JobAccepted,
-    JobList,
-    JobRequest,
-    JobView,
-    ModelList,
-)
+from easel_gateway.http import schemas
 
 _MODELS: tuple[type[BaseModel], ...] = (
-    ErrorBody,
-    ImagesRequest,
-    ImagesResponse,
-    JobAccepted,
-    JobList,
-    JobRequest,
-    JobView,
-    ModelList,
+    schemas.ErrorBody,
+    schemas.ImagesRequest,
+    schemas.ImagesResponse,
+    schemas.JobAccepted,
+    schemas.JobList,
+    schemas.JobRequest,
+    schemas.JobView,
+    schemas.ModelList,
 )
 _ERRORS = {
     "400": "Bad input: the field is named in `error.param`",
@@ -61,7 +52,7 @@ def _operation(
 ) -> dict[str, Any]:
     operation: dict[str, Any] = {"summary": summary, "responses": {ok[0]: ok[1]}}
     for status in errors:
-        operation["responses"][status] = _json(ErrorBody, _ERRORS[status])
+        operation["responses"][status] = _json(schemas.ErrorBody, _ERRORS[status])
     if body is not None:
         operation["requestBody"] = {
             "required": True,
@@ -79,7 +70,7 @@ _IMAGE = {"description": "The image", "content": {"image/*": {}}}
 
 
 def document() -> dict[str, Any]:
-    _, schemas = models_json_schema(
+    _, generated = models_json_schema(
         [(model, "serialization") for model in _MODELS],
         ref_template="#/components/schemas/{model}",
     )
@@ -94,7 +85,7 @@ def document() -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {"title": "Easel", "version": "1"},
         "components": {
-            "schemas": schemas["$defs"],
+            "schemas": generated["$defs"],
             "securitySchemes": {"key": {"type": "http", "scheme": "bearer"}},
         },
         "security": [{"key": []}],
@@ -102,25 +93,27 @@ def document() -> dict[str, Any]:
             "/v1/images/generations": {
                 "post": _operation(
                     "Make images and wait for them (OpenAI-compatible)",
-                    ("200", _json(ImagesResponse, "The images")),
+                    ("200", _json(schemas.ImagesResponse, "The images")),
                     ("400", "401", "413", "429", "502", "503", "504"),
-                    ImagesRequest,
+                    schemas.ImagesRequest,
                 )
             },
             "/v1/models": {
-                "get": _operation("The models", ("200", _json(ModelList, "The models")), ("401",))
+                "get": _operation(
+                    "The models", ("200", _json(schemas.ModelList, "The models")), ("401",)
+                )
             },
             "/v1/jobs": {
                 "post": _operation(
                     "Start a job; answered at once",
-                    ("202", _json(JobAccepted, "Accepted")),
+                    ("202", _json(schemas.JobAccepted, "Accepted")),
                     ("400", "401", "409", "413", "429", "503"),
-                    JobRequest,
+                    schemas.JobRequest,
                     parameters=[idempotency],
                 ),
                 "get": _operation(
                     "The key's jobs, newest first",
-                    ("200", _json(JobList, "The jobs")),
+                    ("200", _json(schemas.JobList, "The jobs")),
                     ("400", "401"),
                     parameters=[limit],
                 ),
@@ -128,13 +121,13 @@ def document() -> dict[str, Any]:
             "/v1/jobs/{job_id}": {
                 "get": _operation(
                     "A job",
-                    ("200", _json(JobView, "The job")),
+                    ("200", _json(schemas.JobView, "The job")),
                     ("401", "404"),
                     parameters=[_JOB_ID],
                 ),
                 "delete": _operation(
                     "Cancel a job",
-                    ("200", _json(JobView, "Cancelled")),
+                    ("200", _json(schemas.JobView, "Cancelled")),
                     ("401", "404", "409"),
                     parameters=[_JOB_ID],
                 ),
