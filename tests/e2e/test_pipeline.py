@@ -42,8 +42,11 @@ def test_happy_path_delivers_the_workers_image(
     system: EaselSystem, model: str, display: str
 ) -> None:
     chat = new_chat()
-    photo = deliver_and_wait(system, chat, f"/image={model}=a cat on a windowsill")
     worker = system.flux if model == "flux" else system.sdxl
+    # A render that takes a moment, as real ones do: "Generating…" is shown, not replaced
+    # at once by the photo (a pending edit is dropped when its message is finished).
+    worker.script([Behaviour(delay=1.0)])
+    photo = deliver_and_wait(system, chat, f"/image={model}=a cat on a windowsill")
     job = next(j for j in worker.jobs if "a cat on a windowsill" in j.prompt)
     assert hashlib.sha256(photo).hexdigest() == job.sha256  # the worker's bytes, untouched
     _, caption = system.telegram.photos(chat)[0]
