@@ -60,6 +60,7 @@ class Rig:
         env = {"FLUX_CAPACITY": str(capacity)} | (env or {})
         self._webhooks: list[str] = []
         self._posts: list[asyncio.Task[None]] = []
+        self._session: aiohttp.ClientSession | None = None  # Telegram's, for webhook POSTs
         if webhook:
             env |= _webhook_env(self._webhook_port())
         self.system = EaselSystem(flood_limits=flood_limits, env=env)
@@ -81,11 +82,15 @@ class Rig:
         except BaseException:
             await asyncio.to_thread(self.system.close)
             raise
+        if self._webhooks:
+            self._session = aiohttp.ClientSession()
         return self
 
     async def __aexit__(
         self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
     ) -> None:
+        if self._session is not None:
+            await self._session.close()
         await asyncio.to_thread(self.system.close)
 
     # -- driving ---------------------------------------------------------------------------
@@ -93,9 +98,9 @@ class Rig:
         """A user asks for a FLUX image; returns the chat it was asked in."""
         chat = new_chat() if chat is None else chat
         update = self.telegram.send_user_message(chat, f"/image={MODEL}={prompt}")
-        if self._webhooks:
+        if self._session is not None:
             url = self._webhooks[len(self._posts) % len(self._webhooks)]
-            self._posts.append(asyncio.create_task(_post(url, update.to_json())))
+            self._posts.append(asyncio.create_task(_post(self._session, url, update.to_json())))
         return chat
 
     async def posted(self) -> None:
@@ -202,12 +207,9 @@ def _webhook_env(port: int) -> dict[str, str]:
     }
 
 
-async def _post(url: str, update: dict[str, object]) -> None:
+async def _post(session: aiohttp.ClientSession, url: str, update: dict[str, object]) -> None:
     headers = {"X-Telegram-Bot-Api-Secret-Token": _WEBHOOK_SECRET}
-    async with (
-        aiohttp.ClientSession() as session,
-        session.post(url, json=update, headers=headers) as answer,
-    ):
+    async with session.post(url, json=update, headers=headers) as answer:
         answer.raise_for_status()
 
 

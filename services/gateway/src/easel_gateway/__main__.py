@@ -8,6 +8,7 @@ the HTTP API.
 from __future__ import annotations
 
 import contextlib
+from dataclasses import dataclass
 
 import aiohttp
 
@@ -46,26 +47,33 @@ from easel_gateway.telegram.webhook import WebhookServer
 
 async def serve(rt: Runtime[Settings]) -> None:
     async with contextlib.AsyncExitStack() as stack:
-        source = await build(rt, stack)
+        shared = await limits(rt)
+        source = await build(rt, stack, shared)
         rt.ready_checks.append(source.readiness)
         projector = await projector_loop(rt, stack)
         loops = [source.run, projector.run]
         if rt.settings.api_port:
-            api, webhooks = await api_server(rt, stack)
+            api, webhooks = await api_server(rt, stack, shared)
             rt.ready_checks.append(api.readiness)
             loops += [api.run, webhooks.run]
         await until_stopped(rt.stop, *loops)
 
 
-async def api_server(
-    rt: Runtime[Settings], stack: contextlib.AsyncExitStack
-) -> tuple[ApiServer, bus.ConsumerLoop[Result]]:
-    """The HTTP front door (the same limits and fair share as Telegram's, in the same KV),
-    and the sender of its jobs' webhooks."""
+@dataclass(frozen=True)
+class Limits:
+    """What both front doors hold a request to, the same for Telegram and HTTP: the
+    blocklist, and the rate limit and fair share every replica keeps in KV."""
+
+    blocklist: Blocklist
+    limiter: RateLimiter
+    active: ActiveJobs
+    endings: Endings
+
+
+async def limits(rt: Runtime[Settings]) -> Limits:
     settings = rt.settings
     endings = Endings(await rt.js.key_value(bus.ENDINGS_BUCKET))
-    images = Images(
-        registry=rt.registry,
+    return Limits(
         blocklist=Blocklist.load(settings.blocklist_file),
         limiter=RateLimiter(
             await rt.js.key_value(bus.RATE_LIMIT_BUCKET),
@@ -76,9 +84,25 @@ async def api_server(
             await rt.js.key_value(bus.ACTIVE_JOBS_BUCKET),
             endings,
             limit=settings.max_active_jobs_per_user,
+            # A job with no ending this long after its request lost its events: past its
+            # deadline it could only be failed, and the notifier would have claimed that.
             stale_after=2 * settings.job_deadline_seconds,
         ),
         endings=endings,
+    )
+
+
+async def api_server(
+    rt: Runtime[Settings], stack: contextlib.AsyncExitStack, shared: Limits
+) -> tuple[ApiServer, bus.ConsumerLoop[Result]]:
+    """The HTTP front door and the sender of its jobs' webhooks."""
+    settings = rt.settings
+    images = Images(
+        registry=rt.registry,
+        blocklist=shared.blocklist,
+        limiter=shared.limiter,
+        active=shared.active,
+        endings=shared.endings,
         publish=bus.publisher(rt.js, "gateway"),
         results=(results := Results(rt.nc)),
         reader=ImageReader(rt.js),
@@ -136,25 +160,14 @@ async def projector_loop(
     return loop
 
 
-async def build(rt: Runtime[Settings], stack: contextlib.AsyncExitStack) -> UpdateSource:
+async def build(
+    rt: Runtime[Settings], stack: contextlib.AsyncExitStack, shared: Limits | None = None
+) -> UpdateSource:
     """The update source wired as in production; its bot is closed when `stack` is."""
     settings = rt.settings
+    shared = shared or await limits(rt)
     claims = JobClaims(
         await rt.js.key_value(bus.JOB_CLAIMS_BUCKET), stale_after=settings.claim_stale_seconds
-    )
-    limiter = RateLimiter(
-        await rt.js.key_value(bus.RATE_LIMIT_BUCKET),
-        limit=settings.rate_limit_requests,
-        window=settings.rate_limit_window_seconds,
-    )
-    endings = Endings(await rt.js.key_value(bus.ENDINGS_BUCKET))
-    active = ActiveJobs(
-        await rt.js.key_value(bus.ACTIVE_JOBS_BUCKET),
-        endings,
-        limit=settings.max_active_jobs_per_user,
-        # A job with no ending this long after its request lost its events: past its
-        # deadline it could only be failed, and the notifier would have claimed that.
-        stale_after=2 * settings.job_deadline_seconds,
     )
     controls = await rt.js.key_value(bus.CONTROLS_BUCKET)
     dispatcher, context = build_dispatcher(
@@ -163,15 +176,15 @@ async def build(rt: Runtime[Settings], stack: contextlib.AsyncExitStack) -> Upda
         js=rt.js,
         publish=bus.publisher(rt.js, "gateway"),
         claims=claims,
-        limiter=limiter,
-        active=active,
+        limiter=shared.limiter,
+        active=shared.active,
         job_views=JobStore(await rt.js.key_value(bus.JOBS_BUCKET)),
-        endings=endings,
+        endings=shared.endings,
         service_times=ServiceTimes(await rt.js.key_value(bus.SERVICE_TIMES_BUCKET)),
         users=UserList(controls),
         pauses=ModelPauses(rt.js, controls),
         circuits=CircuitStates(controls),
-        blocklist=Blocklist.load(settings.blocklist_file),
+        blocklist=shared.blocklist,
     )
     budget = Budget(rt.nc, settings.telegram_bot_id, settings.telegram_bot_calls_per_second)
     bot = build_bot(settings, budget)

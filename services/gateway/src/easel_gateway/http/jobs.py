@@ -27,7 +27,7 @@ from easel_gateway.http import errors
 from easel_gateway.http.changes import JobChanges
 from easel_gateway.http.images import API_KEY, Images, read_body, rejection
 from easel_gateway.http.schemas import JobAccepted, JobLinks, JobList, JobRequest, JobView
-from easel_gateway.http.views import finished, job_view
+from easel_gateway.http.views import VIEW_LAG, finished, job_view
 
 WRITE_SECONDS = 30.0
 _SSE_HEADERS = {
@@ -35,7 +35,6 @@ _SSE_HEADERS = {
     "Cache-Control": "no-cache",
     "X-Accel-Buffering": "no",  # nginx: pass each event on at once
 }
-_VIEW_LAG = 3.0  # seconds a job just made may take to appear in the view
 _MAX_LIST = 100
 _IDEMPOTENCY_KEY = 256  # characters at most
 
@@ -158,7 +157,7 @@ class Jobs:
     async def _owned(self, request: web.Request) -> JobRecord:
         job_id = request.match_info["job_id"]
         record = (
-            await self.store.get(job_id, within=_VIEW_LAG) if job_id.startswith("api_") else None
+            await self.store.get(job_id, within=VIEW_LAG) if job_id.startswith("api_") else None
         )
         if record is None or record.owner != Owner(channel="api", user=request[API_KEY].name):
             raise errors.ApiError(404, f"No job {job_id!r}.", param="id", code="not_found")

@@ -6,6 +6,9 @@ from __future__ import annotations
 from easel.jobs import JobRecord, JobState
 from easel_gateway.http.schemas import JobLinks, JobView
 
+# Seconds a job just made, or just ended, may take to show in the view (the projector's
+# lag): a read that must see it waits this long at most.
+VIEW_LAG = 3.0
 _STATES = {
     JobState.QUEUED: "queued",
     JobState.ENHANCING: "enhancing",

@@ -18,12 +18,11 @@ from easel.events import ApiRequester
 from easel.jobs import JobStore
 from easel.keys import ApiKeys
 from easel_gateway.core.webhooks import private_address, private_host, retry_delay, signature
-from easel_gateway.http.views import job_view
+from easel_gateway.http.views import VIEW_LAG, job_view
 from easel_gateway.metrics import WEBHOOKS
 
 log = structlog.get_logger("easel.gateway")
 _TIMEOUT = aiohttp.ClientTimeout(total=10)
-_VIEW_LAG = 3.0
 
 
 class WebhookSender:
@@ -53,7 +52,7 @@ class WebhookSender:
                 log.warning("gateway.webhook_refused", revoked=key is None)
                 return bus.ACK
             # The view may not have this ending yet: it is folded in, as the projector will.
-            record = jobs.apply(await self._store.get(event.job_id, within=_VIEW_LAG), event, 0)
+            record = jobs.apply(await self._store.get(event.job_id, within=VIEW_LAG), event, 0)
             body = job_view(record, "").model_dump_json().encode()
             if await self._post(url, body, signature(key.secret, body)):
                 WEBHOOKS.labels("delivered").inc()

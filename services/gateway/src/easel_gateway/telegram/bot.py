@@ -21,7 +21,6 @@ from aiogram.methods.base import TelegramType
 from aiogram.types import InlineKeyboardMarkup, Message
 
 from easel.telegram import (
-    CHAT_BURST,
     CHAT_PACED,
     Budget,
     CallWindow,
@@ -125,9 +124,9 @@ class FloodControl(BaseRequestMiddleware):
         """The call, within the bot's budget: a 429 gives its place back at once."""
         if self._budget is None:
             return await make_request(bot, method)
-        paced = isinstance(chat_id, int) and method.__api_method__ in CHAT_PACED
+        paced = method.__api_method__ in CHAT_PACED  # Telegram paces these per chat
         chat = chat_id if paced and isinstance(chat_id, int) else None
-        taken = await self._budget.take(chat, Lane.REPLY, chat_calls=CHAT_BURST)
+        taken = await self._budget.take(chat, Lane.REPLY)
         counted = True  # unless Telegram said it was not
         try:
             return await make_request(bot, method)
