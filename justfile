@@ -13,13 +13,13 @@ setup:
     #!/usr/bin/env bash
     set -euo pipefail
     stamp={{venv}}/.easel-setup
-    inputs="justfile uv.lock pyproject.toml shared/pyproject.toml services/*/pyproject.toml devtools/pyproject.toml deploy/install-promtool.sh"
+    inputs="justfile uv.lock pyproject.toml shared/pyproject.toml services/*/pyproject.toml devtools/pyproject.toml devtools/install-tools.sh"
     if [ -f "$stamp" ] && [ -z "$(find $inputs -newer "$stamp")" ]; then exit 0; fi
     [ -x {{py}} ] || python3 -m venv {{venv}}
     [ -x {{uv}} ] || {{py}} -m pip install -q --disable-pip-version-check uv==0.13.8
     # Bytecode compiled once here, not by each of the many processes a test starts.
     UV_PROJECT_ENVIRONMENT={{venv}} {{uv}} sync -q --frozen --all-packages --compile-bytecode --python {{py}}
-    bash deploy/install-promtool.sh || echo "setup: no promtool; the rule checks will be reported as skipped"
+    bash devtools/install-tools.sh || echo "setup: tools missing; the tests that need them will be reported as skipped"
     touch "$stamp"
 
 # Re-pin every dependency in uv.lock from the pyproject files.

@@ -13,7 +13,6 @@ import base64
 import importlib
 import importlib.util
 import json
-import os
 import re
 import shlex
 import shutil
@@ -648,7 +647,7 @@ def test_polling_alternative_renders(tmp_path: Path) -> None:
 def promtool(*args: str, cwd: Path = MONITORING) -> subprocess.CompletedProcess[str]:
     binary = shutil.which("promtool")
     if binary is None:
-        pytest.skip("promtool not installed: run deploy/install-promtool.sh (Debian `prometheus`)")
+        pytest.skip("promtool not installed: `just setup` runs devtools/install-tools.sh")
     return subprocess.run(
         [binary, *args], cwd=cwd, capture_output=True, text=True, timeout=60, check=False
     )
@@ -1100,18 +1099,6 @@ def test_nats_values_fit_easel(overlay: list[Obj]) -> None:
     assert values["service"]["ports"]["monitor"]["enabled"] is True
     replicas = int(_config(overlay)["STREAM_REPLICAS"])
     assert replicas == 3 <= config["cluster"]["replicas"]
-
-
-def test_install_promtool_script() -> None:
-    script = DEPLOY / "install-promtool.sh"
-    assert os.access(script, os.X_OK)
-    text = script.read_text()
-    assert "command -v promtool" in text
-    assert "--no-install-recommends prometheus" in text
-    bash = shutil.which("bash")
-    assert bash is not None
-    result = subprocess.run([bash, "-n", str(script)], capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stderr
 
 
 def test_readme_explains_every_alert() -> None:

@@ -55,7 +55,7 @@ def exposition(system: EaselSystem, workload: Workload) -> dict[str, str]:
 def test_promtool_finds_nothing_to_lint(exposition: dict[str, str], service: str) -> None:
     promtool = shutil.which("promtool")
     if promtool is None:
-        pytest.skip("promtool not installed: `just setup` runs deploy/install-promtool.sh")
+        pytest.skip("promtool not installed: `just setup` runs devtools/install-tools.sh")
     checked = subprocess.run(
         [promtool, "check", "metrics"],
         input=exposition[service],
@@ -124,7 +124,7 @@ def test_prometheus_sees_backlog_deliveries_and_failures(
     prometheus: Prometheus | None, workload: Workload
 ) -> None:
     if prometheus is None:
-        pytest.skip("prometheus not installed: `just setup` runs deploy/install-promtool.sh")
+        pytest.skip("prometheus not installed: `just setup` runs devtools/install-tools.sh")
     peak = prometheus.wait_for(
         'max_over_time(easel_queue_depth{model="flux"}[10m])', lambda v: v >= 3
     )
@@ -150,7 +150,7 @@ def test_alert_rules_evaluate_cleanly_on_the_real_series(
     prometheus: Prometheus | None, workload: Workload
 ) -> None:
     if prometheus is None:
-        pytest.skip("prometheus not installed: `just setup` runs deploy/install-promtool.sh")
+        pytest.skip("prometheus not installed: `just setup` runs devtools/install-tools.sh")
     rules = prometheus.evaluated_rules()
     assert len(rules) >= 8  # deploy/monitoring/rules.yaml was loaded
     assert {r["name"]: r.get("lastError") for r in rules if r["health"] != "ok"} == {}

@@ -312,7 +312,7 @@ def main() -> int:
     args = parser.parse_args()
     binary = prometheus_binary()
     if binary is None:
-        print("observe: no prometheus binary: run `just setup` (deploy/install-promtool.sh)")
+        print("observe: no prometheus binary: run `just setup` (devtools/install-tools.sh)")
         return 1
     workdir = Path(tempfile.mkdtemp(prefix="easel-observe-"))
     try:

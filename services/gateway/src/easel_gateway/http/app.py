@@ -9,7 +9,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
 from easel.keys import ApiKeys
-from easel_gateway.http import errors, openapi
+from easel_gateway.http import errors, openapi, page
 from easel_gateway.http.images import API_KEY, Images
 from easel_gateway.http.jobs import Jobs
 from easel_gateway.metrics import API_REQUESTS
@@ -38,6 +38,7 @@ def build_app(images: Images, jobs: Jobs, keys: ApiKeys) -> web.Application:
     app.router.add_get("/v1/jobs/{job_id}/events", jobs.events, name="job_events")
     app.router.add_delete("/v1/jobs/{job_id}", jobs.cancel, name="job_cancel")
     app.router.add_get("/v1/jobs/{job_id}/image", jobs.image, name="job_image")
+    page.add_routes(app)
     return app
 
 
