@@ -217,3 +217,24 @@ def test_a_webhook_url_that_is_not_http_is_refused(api: httpx.Client) -> None:
     refused = api.post("/v1/jobs", json=bad)
     assert refused.status_code == 400
     assert refused.json()["error"]["param"] == "webhook_url"
+
+
+def test_a_key_over_its_rate_limit_gets_429_with_retry_after_and_nothing_is_published(
+    system: EaselSystem,
+) -> None:
+    key = asyncio.run(_created_key(system, "burst"))  # a user of its own: 10 images a minute
+    headers = {"Authorization": f"Bearer {key}"}
+    with httpx.Client(base_url=system.api_url, headers=headers, timeout=30) as burst:
+        made = [
+            burst.post("/v1/jobs", json={"model": "sdxl", "prompt": f"a burst {n}"})
+            for n in range(10)
+        ]
+        assert [answer.status_code for answer in made] == [202] * 10
+        before = system.stream_messages(bus.REQUESTS)
+        over = burst.post("/v1/jobs", json={"model": "sdxl", "prompt": "one too many"})
+        assert over.status_code == 429
+        assert 0 < int(over.headers["Retry-After"]) <= 60
+        assert over.json()["error"]["message"] == "Rate limit reached: 10 images per 60 s."
+        assert system.stream_messages(bus.REQUESTS) == before
+        for answer in made:
+            burst.delete(f"/v1/jobs/{answer.json()['id']}")

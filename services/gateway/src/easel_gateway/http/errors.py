@@ -3,6 +3,7 @@ the status a client of OpenAI's API expects. Pure."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from easel.events import ErrorCode
@@ -41,7 +42,7 @@ def unauthorized() -> ApiError:
 
 
 def too_many(message: str, retry_after: float) -> ApiError:
-    seconds = max(1, round(retry_after + 0.5))
+    seconds = max(1, math.ceil(retry_after))  # never sooner than the limit allows
     return ApiError(
         429,
         message,

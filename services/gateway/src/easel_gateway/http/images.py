@@ -81,8 +81,21 @@ class Images:
         ):
             requested = await self.publish_jobs(job_ids, verdict, key)
             results = await self._wait(requested, futures)
-            data = [await self._image(result, body, request) for result in results]
-        return _json(ImagesResponse(created=int(time.time()), data=data))
+            shown = await asyncio.gather(
+                *(self._image(r, body, request) for r in results), return_exceptions=True
+            )
+        given = [r for r, image in zip(results, shown, strict=True) if isinstance(image, ImageData)]
+        if failure := next((e for e in shown if isinstance(e, BaseException)), None):
+            await asyncio.shield(self._delivered(given))
+            raise failure
+        # The client has its images before `image.delivered` is published: the ending
+        # claimed in `_image` is what counts, the event only records it.
+        data = [cast(ImageData, image) for image in shown]
+        response = _json(ImagesResponse(created=int(time.time()), data=data))
+        await response.prepare(request)
+        await response.write_eof()
+        await asyncio.shield(self._delivered(given))
+        return response
 
     async def file(self, request: web.Request) -> web.StreamResponse:
         """An API job's image, by the job's unguessable id: front-ends fetch it keyless."""
@@ -102,22 +115,27 @@ class Images:
 
     async def admit(self, user: str, count: int) -> list[str]:
         """A rate-limit slot and a place in the key's fair share for each image; refused,
-        the places already taken are given back (their jobs end before they start)."""
+        the places already taken are given back (their jobs end before they start). The
+        two are asked at once: a place taken for a request the rate limit refuses is
+        given back the same way."""
         job_ids: list[str] = []
         for _ in range(count):
             job_id = api_job_id()
+            decision, admission = await asyncio.gather(
+                self.limiter.acquire(user), self.active.admit(user, job_id)
+            )
             refusal = None
-            decision = await self.limiter.acquire(user)
             if not decision.allowed:
                 window = f"{self.limiter.limit} images per {self.limiter.window:g} s"
                 refusal = errors.too_many(f"Rate limit reached: {window}.", decision.retry_after)
-            elif not (await self.active.admit(user, job_id)).allowed:
+            elif not admission.allowed:
                 limit = self.active.limit
                 refusal = errors.too_many(
                     f"Too many images in progress for this key (at most {limit}).", 5.0
                 )
             if refusal is not None:
-                for taken in job_ids:
+                given_back = [*job_ids, job_id] if admission.allowed else job_ids
+                for taken in given_back:
                     await self.endings.claim(taken, jobs.Ending.CANCELLED)
                 raise refusal
             job_ids.append(job_id)
@@ -187,25 +205,37 @@ class Images:
     async def _image(
         self, result: ImageGenerated, body: ImagesRequest, request: web.Request
     ) -> ImageData:
-        ending = await self.endings.claim(result.job_id, jobs.Ending.DELIVERING)
+        """The image as the client asked for it, once its ending is claimed. The bytes are
+        read while the claim is made: a cancelled job's are then dropped."""
+        fetch = body.response_format == "b64_json"
+        ending, data = await asyncio.gather(
+            self.endings.claim(result.job_id, jobs.Ending.DELIVERING),
+            self._bytes(result) if fetch else asyncio.sleep(0),
+        )
         if ending is not jobs.Ending.DELIVERING:
             raise errors.ApiError(409, "The request was cancelled.", code="cancelled")
-        if body.response_format == "url":
+        if not fetch:
             path = request.app.router["file"].url_for(job_id=result.job_id)
             url = str(request.url.origin().join(path))
-            image = ImageData(url=url, revised_prompt=result.prompt)
-        else:
-            try:
-                data = await self.reader.fetch(result.image)
-            except ImageCorrupt as error:
-                log.error("gateway.api_image_corrupt", job_id=result.job_id, error=str(error))
-                data = None
-            if data is None:
-                raise errors.failed(ErrorCode.EXPIRED)
-            encoded = base64.b64encode(data).decode()
-            image = ImageData(b64_json=encoded, revised_prompt=result.prompt)
-        await self.publish(ImageDelivered.after(result))
-        return image
+            return ImageData(url=url, revised_prompt=result.prompt)
+        if data is None:
+            raise errors.failed(ErrorCode.EXPIRED)
+        encoded = base64.b64encode(data).decode()
+        return ImageData(b64_json=encoded, revised_prompt=result.prompt)
+
+    async def _bytes(self, result: ImageGenerated) -> memoryview | None:
+        try:
+            return await self.reader.fetch(result.image)
+        except ImageCorrupt as error:
+            log.error("gateway.api_image_corrupt", job_id=result.job_id, error=str(error))
+            return None
+
+    async def _delivered(self, results: list[ImageGenerated]) -> None:
+        try:
+            for result in results:
+                await self.publish(ImageDelivered.after(result))
+        except nats.errors.Error as error:  # the answer is sent: nothing to fail any more
+            log.warning("gateway.api_delivered_unpublished", error=repr(error))
 
 
 async def read_body(request: web.Request, schema: type[M]) -> M:

@@ -3,6 +3,7 @@ share. `core.fair_share` decides; this applies it with compare-and-set."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 
@@ -44,7 +45,8 @@ class ActiveJobs:
             except KeyNotFoundError:
                 entry = None
             stored = fair_share.decode(entry.value if entry else None)
-            ended = {job for job, _ in stored if await self._endings.of(job) is not None}
+            endings = await asyncio.gather(*(self._endings.of(job) for job, _ in stored))
+            ended = {job for (job, _), ending in zip(stored, endings, strict=True) if ending}
             admission = fair_share.admit(
                 stored, ended, job_id, self._clock(), self.limit, self._stale_after
             )
