@@ -33,6 +33,7 @@ from easel_devtools.bench.scenarios import (
     api,
     cancel,
     estimates,
+    fifo,
     handoff,
     jobview,
     memory,
@@ -57,6 +58,7 @@ SCENARIOS: dict[str, Callable[[Plan], Coroutine[Any, Any, Outcome]]] = {
     "cancel": cancel.run,
     "estimates": estimates.run,
     "api": api.run,
+    "fifo": fifo.run,
 }
 
 

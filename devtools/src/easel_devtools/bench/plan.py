@@ -25,6 +25,7 @@ class Plan:
     estimate_seconds: float  # of steady arrivals whose estimates are checked
     api_requests: int  # synchronous API calls timed one at a time
     sse_streams: int  # SSE streams open at once on one gateway
+    fifo_jobs: int  # asked in turn through Telegram and the API, all waiting at once
 
     @classmethod
     def make(
@@ -49,4 +50,5 @@ class Plan:
             estimate_seconds=90 if quick else 400,
             api_requests=20 if quick else 100,
             sse_streams=200 if quick else 1000,
+            fifo_jobs=10 if quick else 40,
         )

@@ -14,6 +14,7 @@ from typing import Self, cast
 
 import aiohttp
 import nats
+from nats.js import JetStreamContext
 
 from easel import bus
 from easel.events import (
@@ -124,7 +125,7 @@ class Rig:
         generators = self.generators()
         for generator in generators:
             await asyncio.to_thread(generator.terminate)
-        async with _StreamWatch(self.system.nats.url, bus.PROMPTS, f"prompt.enhanced.{MODEL}") as w:
+        async with StreamWatch(self.system.nats.url, bus.PROMPTS, f"prompt.enhanced.{MODEL}") as w:
             self.chats = [self.send(f"backlog job {n}") for n in range(count)]
             await w.wait_for(count, timeout)
         moving_since = time.monotonic()
@@ -213,8 +214,9 @@ async def _post(session: aiohttp.ClientSession, url: str, update: dict[str, obje
         answer.raise_for_status()
 
 
-class _StreamWatch:
-    """Waits until a stream holds `count` messages, woken by each publish on `subject`."""
+class StreamWatch:
+    """Waits until a stream holds `count` messages on `subject` (a stream may hold other
+    subjects too: PROMPTS also has each job's `prompt.enhancing`), woken by each publish."""
 
     def __init__(self, url: str, stream: str, subject: str) -> None:
         self._url, self._stream, self._subject = url, stream, subject
@@ -230,10 +232,14 @@ class _StreamWatch:
     async def wait_for(self, count: int, timeout: float) -> None:  # noqa: ASYNC109
         js = self._nc.jetstream()
         deadline = time.monotonic() + timeout
-        while (await js.stream_info(self._stream)).state.messages < count:
+        while await self._count(js) < count:
             left = deadline - time.monotonic()
             if left <= 0:
                 raise TimeoutError(f"{self._stream} did not reach {count} messages in {timeout}s")
             # On a timeout, re-check the stream: a publish may have landed before we subscribed.
             with contextlib.suppress(nats.errors.TimeoutError):
                 await self._sub.next_msg(timeout=min(left, 1.0))
+
+    async def _count(self, js: JetStreamContext) -> int:
+        info = await js.stream_info(self._stream, subjects_filter=self._subject)
+        return sum((info.state.subjects or {}).values())
