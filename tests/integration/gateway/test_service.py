@@ -26,7 +26,8 @@ from easel_devtools.standins import DEFAULT_TOKEN, BotApiStandin, ChatMessage
 from easel_devtools.testing import REGISTRY
 from easel_gateway.__main__ import build
 from easel_gateway.settings import Settings
-from easel_gateway.telegram.updates import GatewayFailed, UpdateSource
+from easel_gateway.telegram.failure import GatewayFailed
+from easel_gateway.telegram.updates import UpdateSource
 
 STATUS = "🎨 Enhancing prompt…"
 QUEUE_FAILED = "⚠️ Easel could not queue your request right now; please try again."

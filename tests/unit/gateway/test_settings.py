@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 from pydantic import ValidationError
 
@@ -53,6 +56,29 @@ def test_webhook_mode_without_url_and_secret_names_both(monkeypatch: pytest.Monk
         "WEBHOOK_URL: Value error, required when GATEWAY_MODE=webhook",
         "WEBHOOK_SECRET: Value error, required when GATEWAY_MODE=webhook",
     ]
+
+
+def test_api_mode_needs_the_api_port(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:abc")
+    monkeypatch.setenv("GATEWAY_MODE", "api")
+    assert Settings().api_port == 8000
+    monkeypatch.setenv("API_PORT", "0")
+    with pytest.raises(ValidationError) as caught:
+        Settings()
+    assert describe_error(caught.value) == [
+        "API_PORT: Value error, GATEWAY_MODE=api serves the HTTP API only: give it a port"
+    ]
+
+
+def test_the_entry_point_and_settings_load_without_aiogram() -> None:
+    # GATEWAY_MODE=api never builds a bot: aiogram's import alone is 127 MiB of RSS.
+    probe = (
+        "import sys, easel_gateway.__main__, easel_gateway.settings;"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'aiogram'))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
 
 
 def test_webhook_mode_settings(monkeypatch: pytest.MonkeyPatch) -> None:

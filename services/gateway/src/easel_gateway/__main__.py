@@ -2,13 +2,17 @@
 
 Composition root: the KV stores, the aiogram dispatcher, the bot, and the way updates
 arrive (polling under a lease, or a webhook); beside them, the job view's projector and
-the HTTP API.
+the HTTP API. With GATEWAY_MODE=api it serves the HTTP API alone, and the Telegram side
+(aiogram: 127 MiB of a process's memory) is never imported.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import aiohttp
 
@@ -38,20 +42,21 @@ from easel_gateway.settings import Settings
 from easel_gateway.stores.active_jobs import ActiveJobs
 from easel_gateway.stores.claims import JobClaims
 from easel_gateway.stores.rate_limits import RateLimiter
-from easel_gateway.telegram.bot import build_bot
-from easel_gateway.telegram.dispatcher import build_dispatcher
-from easel_gateway.telegram.polling import Poller
-from easel_gateway.telegram.updates import GatewayFailed, UpdateSource
-from easel_gateway.telegram.webhook import WebhookServer
+from easel_gateway.telegram.failure import GatewayFailed
+
+if TYPE_CHECKING:
+    from easel_gateway.telegram.updates import UpdateSource
 
 
 async def serve(rt: Runtime[Settings]) -> None:
     async with contextlib.AsyncExitStack() as stack:
         shared = await limits(rt)
-        source = await build(rt, stack, shared)
-        rt.ready_checks.append(source.readiness)
         projector = await projector_loop(rt, stack)
-        loops = [source.run, projector.run]
+        loops: list[Callable[[asyncio.Event], Awaitable[None]]] = [projector.run]
+        if rt.settings.gateway_mode != "api":
+            source = await build(rt, stack, shared)
+            rt.ready_checks.append(source.readiness)
+            loops.append(source.run)
         if rt.settings.api_port:
             api, webhooks = await api_server(rt, stack, shared)
             rt.ready_checks.append(api.readiness)
@@ -164,6 +169,12 @@ async def build(
     rt: Runtime[Settings], stack: contextlib.AsyncExitStack, shared: Limits | None = None
 ) -> UpdateSource:
     """The update source wired as in production; its bot is closed when `stack` is."""
+    # Here, not at the top: a gateway in GATEWAY_MODE=api never loads aiogram.
+    from easel_gateway.telegram.bot import build_bot
+    from easel_gateway.telegram.dispatcher import build_dispatcher
+    from easel_gateway.telegram.polling import Poller
+    from easel_gateway.telegram.webhook import WebhookServer
+
     settings = rt.settings
     shared = shared or await limits(rt)
     claims = JobClaims(

@@ -26,8 +26,9 @@ class Settings(EaselSettings, TelegramSettings, BlocklistSettings):
     admin_user_ids: Annotated[frozenset[int], NoDecode] = frozenset()
 
     # polling: no public URL needed, but one poller at a time (a lease in NATS KV picks it);
-    # webhook: Telegram POSTs updates, so any number of replicas can sit behind a Service.
-    gateway_mode: Literal["polling", "webhook"] = "polling"
+    # webhook: Telegram POSTs updates, so any number of replicas can sit behind a Service;
+    # api: the HTTP API alone, no Telegram updates (replicas scaled for API traffic).
+    gateway_mode: Literal["polling", "webhook", "api"] = "polling"
     rate_limit_requests: int = Field(default=10, ge=1, le=10_000)
     rate_limit_window_seconds: float = Field(default=60, gt=0, le=86_400)
     # A claim still "pending" this long after its last step belongs to a replica that died
@@ -74,6 +75,13 @@ class Settings(EaselSettings, TelegramSettings, BlocklistSettings):
             except ValueError:
                 raise ValueError("Telegram user ids, comma-separated, e.g. 12345,67890") from None
         return value
+
+    @field_validator("api_port")
+    @classmethod
+    def _serving_something(cls, port: int, info: ValidationInfo) -> int:
+        if port == 0 and info.data.get("gateway_mode") == "api":
+            raise ValueError("GATEWAY_MODE=api serves the HTTP API only: give it a port")
+        return port
 
     @field_validator("webhook_url", "webhook_secret")
     @classmethod

@@ -21,9 +21,10 @@ from aiogram.utils.backoff import Backoff, BackoffConfig
 
 from easel.runtime import Lease, acquire, keep
 from easel_gateway.metrics import POLLING_LEASE_HELD
+from easel_gateway.telegram.failure import GatewayFailed
 from easel_gateway.telegram.middlewares import MessageContext
 from easel_gateway.telegram.offsets import Offsets
-from easel_gateway.telegram.updates import GatewayFailed, check_bot, drain
+from easel_gateway.telegram.updates import check_bot, drain
 
 log = structlog.get_logger("easel.gateway")
 

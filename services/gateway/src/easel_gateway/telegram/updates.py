@@ -13,15 +13,12 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import BotCommand, BotCommandScopeChat, User
 
 from easel_gateway.telegram import texts
+from easel_gateway.telegram.failure import GatewayFailed
 from easel_gateway.telegram.middlewares import MessageContext
 
 log = structlog.get_logger("easel.gateway")
 
 DRAIN_SECONDS = 25.0  # on stop, messages being handled get this long to finish
-
-
-class GatewayFailed(RuntimeError):
-    """Updates cannot be received (revoked token, API unreachable at start, a crash)."""
 
 
 class UpdateSource(Protocol):

@@ -18,8 +18,9 @@ from aiohttp import web
 
 from easel_gateway.metrics import WEBHOOK_UNAUTHORIZED
 from easel_gateway.settings import Settings
+from easel_gateway.telegram.failure import GatewayFailed
 from easel_gateway.telegram.middlewares import MessageContext
-from easel_gateway.telegram.updates import DRAIN_SECONDS, GatewayFailed, check_bot, drain
+from easel_gateway.telegram.updates import DRAIN_SECONDS, check_bot, drain
 
 log = structlog.get_logger("easel.gateway")
 
