@@ -1,0 +1,107 @@
+"""`a1111`: AUTOMATIC1111's web UI API, also served by Forge and SD.Next.
+
+`POST /sdapi/v1/txt2img` blocks until the image is done and answers JSON: `images` (base64)
+and `info` (a JSON string holding the seed used). The job is named with `force_task_id`,
+so that `POST /internal/progress {id_task}` can tell whether it is the one running: a
+cancel interrupts the backend (`POST /sdapi/v1/interrupt`, which stops whatever runs and
+takes no id) only then. `--api-auth user:pass` is the model's api_key, sent as basic auth.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import secrets
+from typing import Any
+
+import httpx
+import structlog
+
+from easel.events import ErrorCode
+from easel.settings import ModelSpec
+from easel_generator import verdicts
+from easel_generator.kinds._types import Answer, Render, base64_image
+from easel_generator.kinds.plain import MAX_IMAGE_BYTES, read
+
+log = structlog.get_logger("easel.generator")
+MAX_ANSWER_BYTES = MAX_IMAGE_BYTES * 4 // 3 + (1 << 20)  # one base64 image and its info
+INTERRUPT_SECONDS = 5.0
+
+
+def request_body(spec: ModelSpec, render: Render, task: str) -> dict[str, Any]:
+    """txt2img's fields: the model's defaults, then the job's own (pure)."""
+    body: dict[str, Any] = {"seed": -1, **spec.defaults, **render.params}
+    body["prompt"] = render.prompt
+    if (size := render.width_height) is not None:
+        body["width"], body["height"] = size
+    # One image, returned, not also written to the server's disk.
+    body |= {"batch_size": 1, "n_iter": 1, "send_images": True, "save_images": False}
+    body["force_task_id"] = task
+    return body
+
+
+def answer(status: int, retry_after: str | None, body: verdicts.Body) -> Answer:
+    """The verdict on txt2img's answer (pure)."""
+    if not 200 <= status < 300:
+        return Answer(status, verdicts.classify_response(status, None, retry_after, body))
+    try:
+        parsed = json.loads(bytes(body))
+        encoded = parsed["images"][0]
+    except (ValueError, KeyError, IndexError, TypeError):
+        return Answer(status, verdicts.Failure(ErrorCode.INVALID_IMAGE, "no images[0]"))
+    return base64_image(status, encoded, "images[0]", _seed(parsed))
+
+
+def _seed(parsed: dict[str, Any]) -> int | None:
+    """`info` is a JSON string inside the JSON; its `seed` is the one the image used."""
+    try:
+        seed = json.loads(parsed["info"])["seed"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return seed if isinstance(seed, int) and not isinstance(seed, bool) else None
+
+
+class A1111:
+    def __init__(self, spec: ModelSpec, client: httpx.AsyncClient) -> None:
+        self._spec = spec
+        self._client = client
+        self._base = spec.url.rstrip("/")
+        self._headers: dict[str, str] = {}
+        if spec.api_key is not None:  # `user:pass`, as --api-auth takes it: HTTP basic
+            pair = base64.b64encode(spec.api_key.get_secret_value().encode()).decode()
+            self._headers["Authorization"] = f"Basic {pair}"
+
+    async def attempt(self, render: Render) -> Answer:
+        task = f"task(easel{secrets.token_hex(8)})"  # the web UI's own form of an id
+        url = f"{self._base}/sdapi/v1/txt2img"
+        try:
+            body = request_body(self._spec, render, task)
+            async with self._client.stream(
+                "POST", url, json=body, headers=self._headers
+            ) as response:
+                data, complete = await read(response, MAX_ANSWER_BYTES)
+        except asyncio.CancelledError:
+            await asyncio.shield(self._interrupt(task))
+            raise
+        if not complete:
+            return Answer(response.status_code, verdicts.too_large(MAX_IMAGE_BYTES))
+        return answer(response.status_code, response.headers.get("retry-after"), data)
+
+    async def _interrupt(self, task: str) -> None:
+        """Stop the backend's render if it is ours: a job given up on (cancelled, or this
+        replica stopping) must not hold the one GPU the next job waits for."""
+        try:
+            async with asyncio.timeout(INTERRUPT_SECONDS):
+                progress = await self._client.post(
+                    f"{self._base}/internal/progress",
+                    json={"id_task": task, "id_live_preview": -1, "live_preview": False},
+                    headers=self._headers,
+                )
+                if progress.is_success and progress.json().get("active") is True:
+                    await self._client.post(
+                        f"{self._base}/sdapi/v1/interrupt", headers=self._headers
+                    )
+                    log.info("generator.backend_interrupted", task=task)
+        except (httpx.HTTPError, TimeoutError, ValueError) as error:
+            log.warning("generator.backend_interrupt_failed", error=repr(error))
