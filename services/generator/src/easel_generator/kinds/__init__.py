@@ -10,6 +10,7 @@ import httpx
 from easel.settings import ModelSpec
 from easel_generator.kinds._types import Answer, Kind, Render, Rendered
 from easel_generator.kinds.a1111 import A1111
+from easel_generator.kinds.comfyui import ComfyUI
 from easel_generator.kinds.openai_images import OpenAIImages
 from easel_generator.kinds.plain import Plain
 
@@ -24,7 +25,7 @@ def for_spec(spec: ModelSpec, client: httpx.AsyncClient) -> Kind:
         case "openai_images":
             return OpenAIImages(spec, client)
         case "comfyui":
-            raise NotImplementedError("comfyui")
+            return ComfyUI(spec, client)
 
 
 __all__ = ["Answer", "Kind", "Render", "Rendered", "for_spec"]
