@@ -44,7 +44,7 @@ from aiohttp import web
 
 from easel_devtools.standins._server import StandinServer
 from easel_devtools.standins.images import png, sniff
-from easel_devtools.standins.workers import _HTML_PAGE, Behaviour, _error
+from easel_devtools.standins.workers import HTML_PAGE, Behaviour, json_error
 
 DEFAULT_CHECKPOINT = "v1-5-pruned-emaonly.safetensors"
 WORKFLOW_PATH = Path(__file__).with_name("comfyui_workflow.json")
@@ -814,10 +814,10 @@ class ComfyUIStandin(StandinServer):
             record, "scripted html" if behaviour.html else f"scripted {behaviour.status}"
         )
         if behaviour.html:
-            return web.Response(text=_HTML_PAGE, content_type="text/html")
+            return web.Response(text=HTML_PAGE, content_type="text/html")
         if behaviour.body is not None or behaviour.status != 400:
             body = behaviour.body or {"error": "scripted failure"}
-            return _error(behaviour.status, body, retry_after=behaviour.retry_after)
+            return json_error(behaviour.status, body, retry_after=behaviour.retry_after)
         message = "Prompt outputs failed validation"
         error = _reason("prompt_outputs_failed_validation", message, "", {})
         return web.json_response({"error": error, "node_errors": {}}, status=400)

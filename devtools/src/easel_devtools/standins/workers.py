@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import random
+import threading
 import time
 from collections import Counter, deque
 from collections.abc import Iterable
@@ -24,7 +25,7 @@ from easel_devtools.standins._server import StandinServer
 from easel_devtools.standins.images import png
 
 DEFAULT_SDXL_KEY = "sdxl-standin-key"
-_HTML_PAGE = (
+HTML_PAGE = (
     "<html><head><title>502 Bad Gateway</title></head><body><center>"
     "<h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>"
 )
@@ -56,7 +57,32 @@ class Job:
     source: str = "normal"  # "normal" | "script" | "fault" | "over capacity" | "rejected"
 
 
-class WorkerStandin(StandinServer):
+class CapacityStats:
+    """What a stand-in with a capacity counts: requests in flight, the most seen at once
+    (one refused for being over capacity included), and how often that happened."""
+
+    _lock: threading.RLock
+    _in_flight: int
+    _max_concurrency: int
+    _violations: int
+
+    @property
+    def in_flight(self) -> int:
+        with self._lock:
+            return self._in_flight
+
+    @property
+    def max_concurrency_seen(self) -> int:
+        with self._lock:
+            return self._max_concurrency
+
+    @property
+    def capacity_violations(self) -> int:
+        with self._lock:
+            return self._violations
+
+
+class WorkerStandin(StandinServer, CapacityStats):
     path = "/generate"
 
     def __init__(
@@ -134,22 +160,6 @@ class WorkerStandin(StandinServer):
         with self._lock:
             return len(self._jobs)
 
-    @property
-    def in_flight(self) -> int:
-        with self._lock:
-            return self._in_flight
-
-    @property
-    def max_concurrency_seen(self) -> int:
-        """Most requests at once, counting one refused for being over capacity."""
-        with self._lock:
-            return self._max_concurrency
-
-    @property
-    def capacity_violations(self) -> int:
-        with self._lock:
-            return self._violations
-
     def busy_time(self) -> float:
         """Seconds covered by the union of successful jobs' [started, finished] intervals."""
         spans = sorted(
@@ -197,7 +207,7 @@ class WorkerStandin(StandinServer):
                 self._violations += 1
                 job.source, job.status, job.finished_at = "over capacity", 429, time.monotonic()
                 self._changed()
-                return _error(429, {"error": "worker busy"}, retry_after=1)
+                return json_error(429, {"error": "worker busy"}, retry_after=1)
             self._in_flight += 1
             job.started_at = time.monotonic()
             behaviour, job.source = self._next_behaviour()
@@ -229,17 +239,19 @@ class WorkerStandin(StandinServer):
         if not await self._pause(behaviour.delay + (self._render_time() if normal else 0.0)):
             return await self._hold_until_stopped(request)  # stopping: drop the connection
         if behaviour.html:
-            return web.Response(text=_HTML_PAGE, content_type="text/html")
+            return web.Response(text=HTML_PAGE, content_type="text/html")
         if not normal:
             reason = HTTPStatus(behaviour.status).phrase.lower()
             body = behaviour.body or {"error": reason}
-            return _error(behaviour.status, body, retry_after=behaviour.retry_after)
+            return json_error(behaviour.status, body, retry_after=behaviour.retry_after)
         image = png(job.prompt or "", size=self.image_size)
         job.sha256, job.size = hashlib.sha256(image).hexdigest(), len(image)
         return web.Response(body=image, content_type="image/png")
 
 
-def _error(status: int, body: dict[str, Any], *, retry_after: int | None = None) -> web.Response:
+def json_error(
+    status: int, body: dict[str, Any], *, retry_after: int | None = None
+) -> web.Response:
     headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
     return web.json_response(body, status=status, headers=headers)
 
@@ -249,9 +261,9 @@ class FluxWorkerStandin(WorkerStandin):
 
     async def _parse(self, request: web.Request) -> str | web.Response:
         if request.method != "GET":
-            return _error(405, {"error": "method not allowed"})
+            return json_error(405, {"error": "method not allowed"})
         prompt = request.query.get("prompt", "")
-        return prompt if prompt.strip() else _error(400, {"error": "missing prompt"})
+        return prompt if prompt.strip() else json_error(400, {"error": "missing prompt"})
 
 
 class SdxlWorkerStandin(WorkerStandin):
@@ -263,14 +275,14 @@ class SdxlWorkerStandin(WorkerStandin):
 
     async def _parse(self, request: web.Request) -> str | web.Response:
         if request.method != "POST":
-            return _error(405, {"error": "method not allowed"})
+            return json_error(405, {"error": "method not allowed"})
         if request.headers.get("Authorization") != f"Bearer {self.api_key}":
-            return _error(401, {"error": "invalid api key"})
+            return json_error(401, {"error": "invalid api key"})
         try:
             body = await request.json()
         except ValueError:
-            return _error(400, {"error": "body must be JSON"})
+            return json_error(400, {"error": "body must be JSON"})
         prompt = body.get("prompt") if isinstance(body, dict) else None
         if not isinstance(prompt, str) or not prompt.strip():
-            return _error(400, {"error": "missing prompt"})
+            return json_error(400, {"error": "missing prompt"})
         return prompt

@@ -44,12 +44,10 @@ def _dims(size: str) -> tuple[int, int]:
 def request_body(spec: ModelSpec, render: Render) -> dict[str, Any]:
     """The generations request (pure)."""
     body: dict[str, Any] = {**spec.defaults, **render.params}
-    body |= {
-        "model": spec.upstream_model or spec.name,
-        "prompt": render.prompt,
-        "n": 1,
-        "response_format": "b64_json",
-    }
+    model = spec.upstream_model or spec.name
+    body |= {"model": model, "prompt": render.prompt, "n": 1}
+    if not model.startswith("gpt-image"):  # those always answer base64, and refuse the field
+        body["response_format"] = "b64_json"
     if render.size is not None:
         body["size"] = nearest_size(render.size, spec.sizes)
     return body
