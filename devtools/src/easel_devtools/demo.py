@@ -1,7 +1,9 @@
 """`just demo`: the real four services over a real nats-server, a few Telegram users.
 
-Telegram, the image workers and the LLM are stand-ins (real HTTP servers on loopback,
-from easel_devtools.standins). Prints what each user saw, with timings, and saves the images.
+Telegram, the image backends and the LLM are stand-ins (real HTTP servers on loopback,
+from easel_devtools.standins): the two plain workers, and AUTOMATIC1111 (`forge`), ComfyUI
+(`comfy`) and OpenAI's Images API (`dalle`) from a MODELS_FILE. Prints what each user saw,
+with timings, and saves the images.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ CHATS = [
     (104, "dan", "/image=flux=a fox in fresh snow"),
     (105, "erin", "/image a robot reading in a library"),
     (106, "frank", "/image=midjourney=a castle"),
+    (107, "grace", "/image=forge=a red fox, oil painting"),
+    (108, "heidi", "/image=comfy=a bonsai tree at sunrise"),
+    (109, "ivan", "/image=dalle=a cat in a space suit"),
 ]
 
 
@@ -30,9 +35,12 @@ def main() -> int:
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
 
-    with EaselSystem() as system:
+    with EaselSystem(self_hosted=True) as system:
         system.flux.service_time = args.flux_seconds
         system.sdxl.service_time = args.sdxl_seconds
+        assert system.self_hosted is not None
+        system.self_hosted.forge.service_time = args.sdxl_seconds
+        system.self_hosted.comfy.service_time = args.sdxl_seconds
         system.llm.latency = 0.3
         print(f"Easel is up: nats {system.nats.url}, Bot API stand-in {system.telegram.base_url}")
         print(f"services: {', '.join(f'{n} (pid {s.pid})' for n, s in system.services.items())}\n")

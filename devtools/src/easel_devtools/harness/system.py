@@ -16,6 +16,7 @@ from easel import bus
 from easel.natsserver import NatsServer, free_port
 from easel_devtools.harness.cluster import NatsCluster
 from easel_devtools.harness.process import ServiceProcess, child_env
+from easel_devtools.harness.selfhosted import SelfHosted
 from easel_devtools.standins import BotApiStandin, FluxWorkerStandin, LlmStandin, SdxlWorkerStandin
 
 # Known fake secrets: tests assert that none of them ever shows up in a log line.
@@ -39,9 +40,12 @@ class EaselSystem:
         env: dict[str, str] | None = None,
         lease_seconds: float | None = None,
         cluster: bool = False,
+        self_hosted: bool = False,
     ) -> None:
         """`lease_seconds`: the polling lease's term, if not the production 15 s.
-        `cluster`: a 3-node JetStream cluster, streams and buckets at 3 replicas."""
+        `cluster`: a 3-node JetStream cluster, streams and buckets at 3 replicas.
+        `self_hosted`: also the A1111, ComfyUI and OpenAI Images stand-ins, as the models
+        `forge`, `comfy` and `dalle` of a MODELS_FILE."""
         self._own_dir = workdir is None
         self.workdir = workdir or Path(tempfile.mkdtemp(prefix="easel-system-"))
         self.nats: NatsServer | NatsCluster = (
@@ -56,6 +60,7 @@ class EaselSystem:
         self._llm_enabled = llm
         self._extra_env = env or {}
         self._lease_seconds = lease_seconds
+        self.self_hosted = SelfHosted() if self_hosted else None
         self.services: dict[str, ServiceProcess] = {}
         self.api_port = free_port()  # known before start: tests build clients from it
 
@@ -104,6 +109,8 @@ class EaselSystem:
                 "LLM_API_KEY": LLM_KEY,
                 "LLM_MODEL": "test-model",
             }
+        if self.self_hosted is not None:
+            env |= self.self_hosted.start(self.workdir)
         env |= self._extra_env
         logs = self.workdir / "logs"
         logs.mkdir(parents=True, exist_ok=True)
@@ -150,6 +157,8 @@ class EaselSystem:
         codes = {name: service.terminate() for name, service in self.services.items()}
         for standin in (self.telegram, self.flux, self.sdxl, self.llm):
             standin.stop()
+        if self.self_hosted is not None:
+            self.self_hosted.stop()
         self.nats.stop()
         return codes
 

@@ -1,0 +1,110 @@
+"""End to end through the backends people self-host: a MODELS_FILE with AUTOMATIC1111
+(`forge`), ComfyUI (`comfy`) and OpenAI's Images API (`dalle`) beside the plain workers.
+A Telegram user and an API client get each one's image, untouched; a refusal reaches the
+user as the moderation message; no backend secret reaches a log."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from easel_devtools.harness import API_KEY, EaselSystem
+from easel_devtools.harness.selfhosted import FORGE_PASSWORD, OPENAI_KEY, SelfHosted
+from easel_devtools.standins import png
+
+pytestmark = pytest.mark.e2e
+WAIT = 60.0
+_chats = iter(range(7_100, 7_200))
+
+
+@pytest.fixture(scope="module")
+def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EaselSystem]:
+    workdir: Path = tmp_path_factory.mktemp("selfhosted")
+    easel = EaselSystem(workdir, self_hosted=True).start()
+    try:
+        yield easel
+    finally:
+        easel.stop()
+
+
+@pytest.fixture
+def backends(system: EaselSystem) -> SelfHosted:
+    assert system.self_hosted is not None
+    return system.self_hosted
+
+
+def photo_of(system: EaselSystem, text: str) -> bytes:
+    """A new user sends `text`; the one photo they get."""
+    chat = next(_chats)
+    system.telegram.send_user_message(chat, text)
+    system.telegram.wait_for(lambda: len(system.telegram.photos(chat)) == 1, timeout=WAIT)
+    return system.telegram.photos(chat)[0][0]
+
+
+def test_a_forge_image_reaches_the_user(system: EaselSystem, backends: SelfHosted) -> None:
+    photo = photo_of(system, "/image=forge=a lighthouse at dusk")
+    [job] = [j for j in backends.forge.jobs if "a lighthouse at dusk" in j.prompt]
+    assert "golden hour" in job.prompt  # the enhanced prompt
+    assert (job.width, job.height, job.steps) == (832, 1216, 12)  # the model's config
+    assert job.negative_prompt == "blurry, watermark"
+    assert job.seed is not None
+    assert photo == png(f"{job.prompt}|{job.seed}")
+
+
+def test_a_comfyui_image_reaches_the_user(system: EaselSystem, backends: SelfHosted) -> None:
+    photo = photo_of(system, "/image=comfy=a fox in fresh snow")
+    [record] = [r for r in backends.comfy.prompts if "a fox in fresh snow" in (r.positive or "")]
+    assert record.status == "success"
+    assert (record.width, record.height) == (512, 768)
+    assert photo == png(record.positive or "", width=512, height=768)
+
+
+def test_a_dalle_image_reaches_the_user(system: EaselSystem, backends: SelfHosted) -> None:
+    photo = photo_of(system, "/image=dalle=a bowl of ramen")
+    [request] = [r for r in backends.openai.requests if "a bowl of ramen" in (r.prompt or "")]
+    assert (request.model, request.size) == ("dall-e-3", "1024x1024")
+    assert photo == png(f"{request.prompt}|dall-e-3|generations|0")
+
+
+def test_a_refused_prompt_reaches_the_user_as_the_safety_message(
+    system: EaselSystem, backends: SelfHosted
+) -> None:
+    chat = next(_chats)
+    system.telegram.send_user_message(chat, "/image=dalle=something forbidden")
+    system.telegram.wait_for(
+        lambda: any(
+            "safety filter" in (m.texts[-1] if m.texts else "")
+            for m in system.telegram.bot_visible_messages(chat)
+        ),
+        timeout=WAIT,
+    )
+    refused = [r for r in backends.openai.requests if "something forbidden" in (r.prompt or "")]
+    assert [r.error_code for r in refused] == ["content_policy_violation"]  # tried once
+    assert system.telegram.photos(chat) == []
+
+
+def test_an_api_client_gets_a_comfyui_image(system: EaselSystem, backends: SelfHosted) -> None:
+    answer = httpx.post(
+        f"{system.api_url}/v1/images/generations",
+        json={"model": "comfy", "prompt": "a kite over dunes"},
+        headers={"Authorization": f"Bearer {API_KEY}"},
+        timeout=WAIT,
+    )
+    assert answer.status_code == 200, answer.text
+    image = base64.b64decode(answer.json()["data"][0]["b64_json"])
+    [record] = [r for r in backends.comfy.prompts if "a kite over dunes" in (r.positive or "")]
+    assert image == png(record.positive or "", width=512, height=768)
+    models = httpx.get(
+        f"{system.api_url}/v1/models", headers={"Authorization": f"Bearer {API_KEY}"}
+    ).json()
+    assert [m["id"] for m in models["data"]] == ["flux", "sdxl", "forge", "comfy", "dalle"]
+
+
+def test_no_backend_secret_is_logged(system: EaselSystem) -> None:
+    logs = system.logs()
+    assert FORGE_PASSWORD not in logs
+    assert OPENAI_KEY not in logs
