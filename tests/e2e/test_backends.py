@@ -6,6 +6,7 @@ user as the moderation message; no backend secret reaches a log."""
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -108,3 +109,44 @@ def test_no_backend_secret_is_logged(system: EaselSystem) -> None:
     logs = system.logs()
     assert FORGE_PASSWORD not in logs
     assert OPENAI_KEY not in logs
+
+
+def test_the_telegram_status_shows_the_renders_progress(
+    system: EaselSystem, backends: SelfHosted
+) -> None:
+    backends.forge.service_time = 3.0  # long enough for a few reports
+    try:
+        chat = next(_chats)
+        system.telegram.send_user_message(chat, "/image=forge=a slow tide")
+        system.telegram.wait_for(lambda: len(system.telegram.photos(chat)) == 1, timeout=WAIT)
+    finally:
+        backends.forge.service_time = 0.0
+    texts = [t for m in system.telegram.messages(chat) if m.from_bot for t in m.texts]
+    shown = [t for t in texts if t.startswith("🖼️ Generating with Forge… ") and t.endswith("%")]
+    assert shown, texts
+    percents = [int(t.rsplit(" ", 1)[1].rstrip("%")) for t in shown]
+    assert percents == sorted(percents)
+    assert all(0 <= p <= 100 for p in percents)
+
+
+def test_an_api_clients_event_stream_shows_the_renders_progress(
+    system: EaselSystem, backends: SelfHosted
+) -> None:
+    backends.comfy.service_time = 3.0
+    headers = {"Authorization": f"Bearer {API_KEY}"}
+    try:
+        with httpx.Client(base_url=system.api_url, headers=headers, timeout=WAIT) as api:
+            made = api.post("/v1/jobs", json={"model": "comfy", "prompt": "a slow comet"})
+            job_id = made.json()["id"]
+            views = []
+            with api.stream("GET", f"/v1/jobs/{job_id}/events") as stream:
+                for line in stream.iter_lines():
+                    if line.startswith("data: "):
+                        views.append(json.loads(line[6:]))
+    finally:
+        backends.comfy.service_time = 0.0
+    progress = [v["progress"] for v in views if v["state"] == "generating"]
+    assert any(p is not None for p in progress), views
+    assert [p for p in progress if p is not None] == sorted(p for p in progress if p is not None)
+    assert views[-1]["state"] == "succeeded"
+    assert views[-1]["progress"] is None

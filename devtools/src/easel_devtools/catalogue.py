@@ -14,7 +14,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from pydantic import BaseModel
 
 from easel.bus import topology
-from easel.events import ALL_EVENTS, SCHEMA_VERSION, Event
+from easel.events import ALL_EVENTS, EPHEMERAL_EVENTS, SCHEMA_VERSION, Event
 from easel.settings import EaselSettings, load_registry
 from easel_devtools.paths import ROOT
 
@@ -83,7 +83,8 @@ def render() -> str:
         f"Every event is JSON with the envelope fields (`event_id`, `job_id`, `event_type`,"
         f" `schema_version` = {SCHEMA_VERSION}, `occurred_at`, `model`) and is published with"
         " `Nats-Msg-Id: <event_type>:<job_id>`, so a retried publish within the stream's"
-        " duplicate window is dropped. Subjects end in the model name.",
+        " duplicate window is dropped (`image.progress`: `<event_type>:<job_id>:<percent>`)."
+        " Subjects end in the model name (`image.progress`: then the job id).",
         "",
         "## Streams",
         "",
@@ -94,7 +95,7 @@ def render() -> str:
             for s in layout.streams
         ),
         "",
-        *(line for event in ALL_EVENTS for line in _event(event)),
+        *(line for event in (*ALL_EVENTS, *EPHEMERAL_EVENTS) for line in _event(event)),
     ]
     return "\n".join(lines).rstrip() + "\n"
 

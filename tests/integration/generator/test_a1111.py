@@ -110,3 +110,14 @@ async def test_a_job_given_up_on_while_another_renders_interrupts_nothing(
         other.cancel()
         with pytest.raises(asyncio.CancelledError):
             await other
+
+
+async def test_the_renders_progress_is_reported_while_it_runs(forge: A1111Standin) -> None:
+    forge.service_time = 2.5  # two or three questions to /internal/progress
+    seen: list[int] = []
+    async with Backend(spec(forge), retry_base_seconds=0.01) as backend:
+        result = await backend.generate("a slow heron", progress=seen.append)
+    assert isinstance(result, Generated), result
+    assert seen, "no progress reported"
+    assert seen == sorted(seen)
+    assert all(0 <= percent < 100 for percent in seen)

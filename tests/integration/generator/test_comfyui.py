@@ -126,3 +126,13 @@ async def test_a_pending_job_given_up_on_leaves_the_queue(comfy: ComfyUIStandin)
         assert comfy.prompts[0].status == "running"  # the other client's, untouched
         assert comfy.interrupts == []
         await other.post("/interrupt", json={"prompt_id": held.json()["prompt_id"]})
+
+
+async def test_the_samplers_steps_are_reported_as_progress(comfy: ComfyUIStandin) -> None:
+    seen: list[int] = []
+    async with Backend(spec(comfy), retry_base_seconds=0.01) as backend:
+        result = await backend.generate("a counted render", progress=seen.append)
+    assert isinstance(result, Generated), result
+    steps = comfy.prompts[0].steps
+    assert steps is not None
+    assert seen == [100 * n // steps for n in range(1, steps + 1)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from nats.js.api import PubAck
@@ -15,6 +16,7 @@ from easel.events import (
     Event,
     ImageFailed,
     ImageGenerated,
+    ImageProgress,
     ImageStarted,
     StoredImage,
 )
@@ -71,16 +73,24 @@ class Images:
 class Backend:
     """Answers every job with `result`, counting the prompts it was given."""
 
-    def __init__(self, result: Generated | Failed | Expired) -> None:
+    def __init__(self, result: Generated | Failed | Expired, reports: tuple[int, ...] = ()) -> None:
         self.spec: ModelSpec = SPEC
         self.breaker = Breaker("flux", threshold=1, open_seconds=60)
         self.result = result
+        self.reports = reports  # progress the render reports, in order
         self.prompts: list[str] = []
 
     async def generate(
-        self, prompt: str, until: float | None = None
+        self,
+        prompt: str,
+        until: float | None = None,
+        progress: Callable[[int], None] | None = None,
     ) -> Generated | Failed | Expired:
         self.prompts.append(prompt)
+        for percent in self.reports:
+            assert progress is not None
+            progress(percent)
+            await asyncio.sleep(0)  # the render goes on while a report is published
         return self.result
 
 
@@ -115,6 +125,18 @@ async def test_a_generated_image_is_stored_then_announced_after_its_start() -> N
     assert generated.image.sha256 == hashlib.sha256(PNG).hexdigest()
     assert backend.prompts == ["a cat, tg_1_1"]
     assert images.looked_up == []  # a first delivery cannot find an image of its own
+
+
+async def test_the_renders_progress_is_published_once_per_change_and_second() -> None:
+    published, images = Published(), Images()
+    backend = Backend(Generated(PNG, "image/png", attempts=1), reports=(10, 10, 40, 70))
+    outcome = await handler(published, images, backend).handle(enhanced("tg_1_9"), delivery())
+    assert outcome == bus.ACK
+    progress = [e for e in published if isinstance(e, ImageProgress)]
+    # 10 at once; the rest within the same second: dropped, the image says the rest.
+    assert [(p.job_id, p.percent) for p in progress] == [("tg_1_9", 10)]
+    assert progress[0].subject == "image.progress.flux.tg_1_9"
+    assert isinstance(published[-1], ImageGenerated)
 
 
 async def test_a_failed_backend_fails_the_job_and_the_message_is_done() -> None:
@@ -222,7 +244,10 @@ class HangingBackend(Backend):
         self.abandoned = False
 
     async def generate(
-        self, prompt: str, until: float | None = None
+        self,
+        prompt: str,
+        until: float | None = None,
+        progress: Callable[[int], None] | None = None,
     ) -> Generated | Failed | Expired:
         self.prompts.append(prompt)
         self.working.set()

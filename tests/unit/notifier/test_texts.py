@@ -81,6 +81,7 @@ def test_status_lines() -> None:
     assert texts.queued("FLUX", 3, 38.0) == "⏳ In FLUX queue: position 3 · about 40 s"
     assert texts.generating("FLUX", 130.0) == "🖼️ Generating with FLUX… about 2 min"
     assert texts.generating("FLUX") == "🖼️ Generating with FLUX…"
+    assert texts.generating("FLUX", 130.0, percent=40) == "🖼️ Generating with FLUX… 40%"
     assert texts.sending() == "📤 Sending…"
     assert "expired" in texts.failure("FLUX", ErrorCode.EXPIRED)
     assert texts.cancelled("FLUX") == "✖ Cancelled: your FLUX image will not be made."

@@ -119,7 +119,7 @@ async def api_server(
         js=rt.js,
         service_times=ServiceTimes(await rt.js.key_value(bus.SERVICE_TIMES_BUCKET)),
         idempotency=await rt.js.key_value(bus.IDEMPOTENCY_BUCKET),
-        changes=(changes := JobChanges(rt.js)),
+        changes=(changes := JobChanges(rt.nc)),
         keepalive_seconds=settings.api_keepalive_seconds,
         allow_private=settings.webhook_allow_private,
     )

@@ -5,6 +5,8 @@ attempt."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
@@ -89,12 +91,18 @@ class Backend(contextlib.AbstractAsyncContextManager["Backend"]):
         await self._client.aclose()
 
     async def generate(
-        self, prompt: str, until: float | None = None
+        self,
+        prompt: str,
+        until: float | None = None,
+        progress: Callable[[int], None] | None = None,
     ) -> Generated | Failed | Expired:
         """The image, or why not. Waits for the circuit between attempts, up to `until`
-        (time.monotonic()), after which it gives up without another attempt."""
+        (time.monotonic()), after which it gives up without another attempt. `progress`
+        hears how far the render has come (0–100), where the backend says."""
         attempts = 0
         render = kinds.Render(prompt, size=self.spec.size)
+        if progress is not None:
+            render = dataclasses.replace(render, progress=progress)
         try:
             async for attempt in stamina.retry_context(
                 on=_backoff,

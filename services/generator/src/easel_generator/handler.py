@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol, TypeVar
 
@@ -20,7 +20,14 @@ import nats.errors
 import structlog
 
 from easel import bus
-from easel.events import ErrorCode, ImageFailed, ImageGenerated, ImageStarted, PromptEnhanced
+from easel.events import (
+    ErrorCode,
+    ImageFailed,
+    ImageGenerated,
+    ImageProgress,
+    ImageStarted,
+    PromptEnhanced,
+)
 from easel.events import StoredImage as Stored
 from easel.images import Found
 from easel.jobs import Ending, Endings, ServiceTimes
@@ -28,6 +35,7 @@ from easel.settings import ModelSpec
 from easel_generator import metrics
 from easel_generator.backends import Expired, Failed, Generated
 from easel_generator.circuit_breaker import Breaker
+from easel_generator.progress import ProgressGate
 from easel_generator.verdicts import Body, Failure
 
 log = structlog.get_logger("easel.generator")
@@ -51,7 +59,10 @@ class Backend(Protocol):
     breaker: Breaker
 
     async def generate(
-        self, prompt: str, until: float | None = None
+        self,
+        prompt: str,
+        until: float | None = None,
+        progress: Callable[[int], None] | None = None,
     ) -> Generated | Failed | Expired: ...
 
 
@@ -71,7 +82,7 @@ class JobHandler:
         self._backend = backend
         self._endings = endings
         self._service_times = service_times
-        self._recording: set[asyncio.Task[None]] = set()
+        self._background: set[asyncio.Task[None]] = set()
         self._cancelled: dict[str, asyncio.Event] = {}  # the jobs in hand: set on a cancel
         self._model = backend.spec.name
         self._deadline_seconds = deadline_seconds
@@ -121,7 +132,8 @@ class JobHandler:
         async with bus.publishing(self._publish, started):
             began = time.perf_counter()
             with metrics.IN_FLIGHT.labels(self._model).track_inprogress():
-                result = await _unless(cancelled, self._backend.generate(event.prompt, until))
+                render = self._backend.generate(event.prompt, until, self._progress_of(event))
+                result = await _unless(cancelled, render)
             elapsed = time.perf_counter() - began
         if result is None or cancelled.is_set():
             return self._dropped("at its backend")
@@ -150,14 +162,38 @@ class JobHandler:
                 return bus.Term(bus.Reason.DEADLINE, detail)
         return bus.ACK
 
+    def _progress_of(self, event: PromptEnhanced) -> Callable[[int], None]:
+        """What the backend's progress reports go to: `image.progress`, gated, one publish
+        in flight at a time (a report arriving meanwhile is dropped; the next one says
+        more). Never awaited by the render."""
+        gate = ProgressGate()
+        in_flight: set[asyncio.Task[None]] = set()
+
+        def report(percent: int) -> None:
+            if in_flight or not gate.admit(percent):
+                return
+            task = asyncio.create_task(self._publish_progress(event, percent))
+            in_flight.add(task)
+            task.add_done_callback(in_flight.discard)
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+
+        return report
+
+    async def _publish_progress(self, event: PromptEnhanced, percent: int) -> None:
+        try:
+            await self._publish(ImageProgress.after(event, percent=percent))
+        except nats.errors.Error as error:  # a courtesy: the render goes on without it
+            log.warning("generator.progress_unpublished", error=repr(error))
+
     def _record(self, attempts: int, seconds: float) -> None:
         """The estimates' sample: a first-attempt render only (retries say little about the
         model); beside the next job, not before it."""
         if attempts != 1:
             return
         task = asyncio.create_task(self._record_now(seconds))
-        self._recording.add(task)
-        task.add_done_callback(self._recording.discard)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def _record_now(self, seconds: float) -> None:
         try:

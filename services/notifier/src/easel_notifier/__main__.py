@@ -12,6 +12,7 @@ import contextlib
 
 from easel import bus
 from easel.controls import ModelPauses
+from easel.events import ImageProgress
 from easel.images import ImageReader
 from easel.jobs import Endings, ServiceTimes
 from easel.runtime import Runtime, background, lead, lease, run, until_stopped
@@ -21,6 +22,7 @@ from easel_notifier.handler import ResultEvent, ResultHandler, decode_result
 from easel_notifier.ledger import Ledger
 from easel_notifier.metrics import POSITIONS_LEADER
 from easel_notifier.outbox import Outbox
+from easel_notifier.progress import ProgressHandler, decode_progress
 from easel_notifier.queue_watch import QueueWatch
 from easel_notifier.scheduler import Pacing
 from easel_notifier.settings import Settings
@@ -89,8 +91,21 @@ async def serve(rt: Runtime[Settings]) -> None:
             heartbeat=bus.NOTIFIER_ACK_WAIT / 3,
         )
         await stack.enter_async_context(bus.max_deliveries_watch(rt.js, consumer))
+        progress: bus.ConsumerLoop[ImageProgress] = bus.ConsumerLoop(
+            rt.js,
+            stream=bus.PROGRESS,
+            durable=bus.NOTIFIER_PROGRESS,
+            decode=decode_progress,
+            handler=ProgressHandler(outbox, rt.registry),
+            workers=4,
+            heartbeat=bus.NOTIFIER_PROGRESS_ACK_WAIT / 3,
+            letters=False,  # ephemeral: a bad one is replaced by the next
+        )
         await until_stopped(
-            rt.stop, consumer.run, lambda stop: lead(positions, stop, edit_positions)
+            rt.stop,
+            consumer.run,
+            progress.run,
+            lambda stop: lead(positions, stop, edit_positions),
         )
 
 

@@ -21,7 +21,9 @@ def queued(
     return f"⏳ In {model} queue: position {position}{_about(ready_in, ' · ')}"
 
 
-def generating(model: str, left: float | None = None) -> str:
+def generating(model: str, left: float | None = None, percent: int | None = None) -> str:
+    if percent is not None:  # the backend's own word beats an estimate
+        return f"🖼️ Generating with {model}… {percent}%"
     return f"🖼️ Generating with {model}…{_about(left, ' ')}"
 
 

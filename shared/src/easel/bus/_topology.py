@@ -29,6 +29,9 @@ WORK_STREAMS = (REQUESTS, PROMPTS, RESULTS)
 # The bot's Bot API calls of the last second, counted for every replica (`easel.telegram`).
 TELEGRAM_BUDGET = "EASEL_TELEGRAM_BUDGET"
 TELEGRAM_BUDGET_PREFIX = "telegram.budget"
+# How far each running job's render has come: only the latest per job, for minutes.
+PROGRESS = "EASEL_PROGRESS"
+PROGRESS_MAX_AGE_SECONDS = 600.0
 
 ENHANCER = "enhancer"
 NOTIFIER = "notifier"
@@ -38,6 +41,9 @@ PROJECTOR = "projector"
 WEBHOOKS = "webhooks"
 WEBHOOK_ATTEMPTS = 6
 WEBHOOKS_ACK_WAIT = 30.0
+# The notifier's progress edits: one replica shows each; a lost one is replaced by the next.
+NOTIFIER_PROGRESS = "notifier-progress"
+NOTIFIER_PROGRESS_ACK_WAIT = 10.0
 # Leases are kept alive by in-progress acks every ack_wait / 3, so ack_wait only decides how
 # soon a killed process's messages come back: short, but longer than a pause in the loop.
 ENHANCER_ACK_WAIT = 30.0
@@ -191,6 +197,23 @@ def _telegram_budget(settings: EaselSettings) -> StreamConfig:
     )
 
 
+def _progress(settings: EaselSettings) -> StreamConfig:
+    # One subject per job (`image.progress.<model>.<job>`), so the stream holds each job's
+    # latest only; a render's progress is of no use once it is done.
+    return StreamConfig(
+        name=PROGRESS,
+        subjects=["image.progress.>"],
+        storage=StorageType.FILE,
+        retention=RetentionPolicy.LIMITS,
+        discard=DiscardPolicy.OLD,
+        max_age=PROGRESS_MAX_AGE_SECONDS,
+        max_msgs_per_subject=1,
+        max_msg_size=EVENT_MAX_BYTES,
+        duplicate_window=DUPLICATE_WINDOW_SECONDS,
+        num_replicas=settings.stream_replicas,
+    )
+
+
 def topology(settings: EaselSettings, registry: ModelRegistry) -> Topology:
     deliver = settings.max_deliver
     work: list[tuple[str, str, str | list[str], float, int]] = [
@@ -226,6 +249,12 @@ def topology(settings: EaselSettings, registry: ModelRegistry) -> Topology:
             ),
         )
     )
+    consumers.append(
+        (
+            PROGRESS,
+            _durable(NOTIFIER_PROGRESS, "image.progress.>", NOTIFIER_PROGRESS_ACK_WAIT, 256, 3),
+        )
+    )
     consumers += [
         (
             ADVISORIES,
@@ -247,6 +276,7 @@ def topology(settings: EaselSettings, registry: ModelRegistry) -> Topology:
             _history(settings),
             _dlq(settings),
             _telegram_budget(settings),
+            _progress(settings),
             # An advisory is of no use once the message it names is gone: the same limits.
             _stream(
                 ADVISORIES,

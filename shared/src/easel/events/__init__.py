@@ -13,6 +13,7 @@ from easel.events.image import (
     ImageDelivered,
     ImageFailed,
     ImageGenerated,
+    ImageProgress,
     ImageRequested,
     ImageStarted,
     StoredImage,
@@ -31,8 +32,12 @@ ALL_EVENTS: tuple[type[JobEvent], ...] = (
     ImageCancelled,
 )
 
+# Not in the job view's history: how far a render has come, kept briefly (EASEL_PROGRESS).
+EPHEMERAL_EVENTS: tuple[type[JobEvent], ...] = (ImageProgress,)
+
 __all__ = [
     "ALL_EVENTS",
+    "EPHEMERAL_EVENTS",
     "MAX_PROMPT_CHARS",
     "SCHEMA_VERSION",
     "ApiRequester",
@@ -42,6 +47,7 @@ __all__ = [
     "ImageDelivered",
     "ImageFailed",
     "ImageGenerated",
+    "ImageProgress",
     "ImageRequested",
     "ImageStarted",
     "JobContext",

@@ -31,6 +31,34 @@ class ImageStarted(JobEvent):
     attempt: int = Field(ge=1, description="JetStream delivery count (2+ after a redelivery)")
 
 
+class ImageProgress(JobEvent):
+    """Generator → notifier, gateway: how far the backend's render has come. Ephemeral:
+    about one a second per job at most, only on a change; EASEL_PROGRESS keeps the latest
+    of each job for a few minutes, and the job view's history never holds it."""
+
+    subject_prefix: ClassVar[str] = "image.progress"
+    publisher: ClassVar[str] = "generator (a1111, comfyui)"
+    consumers: ClassVar[tuple[str, ...]] = (
+        "notifier (status edit, durable `notifier-progress`)",
+        "gateway (the API's job view and its events stream)",
+    )
+    event_type: Literal["image.progress"] = "image.progress"
+    percent: int = Field(ge=0, le=100, description="of the render, as the backend reports it")
+
+    @property
+    def subject(self) -> str:
+        return self.subject_of(self.model, self.job_id)
+
+    @classmethod
+    def subject_of(cls, model: str, job_id: str) -> str:
+        """One subject per job: the stream keeps only its latest (max_msgs_per_subject=1)."""
+        return f"{cls.subject_prefix}.{model}.{job_id}"
+
+    @property
+    def msg_id(self) -> str:
+        return f"{self.event_type}:{self.job_id}:{self.percent}"
+
+
 class StoredImage(BaseModel):
     """An image in the Object Store; the bytes never travel inside an event."""
 

@@ -1,9 +1,10 @@
 """Changes of the job view, pushed to the SSE streams that follow a job: one ordered
 consumer per gateway on the view's records (`$KV.easel_jobs.job.*`, new writes only),
-each change handed to that job's followers in this process.
+each change handed to that job's followers in this process; and the renders' progress
+(`image.progress.*.*`, a core subscription: a missed report is replaced by the next).
 
-A follower keeps only the newest record: a slow client skips views it had no time for,
-and its memory stays one record whatever it falls behind by.
+A follower keeps only the newest record and percent: a slow client skips views it had no
+time for, and its memory stays one record whatever it falls behind by.
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ import asyncio
 import contextlib
 from collections.abc import Iterator
 
+from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
-from nats.js import JetStreamContext
 from nats.js.api import DeliverPolicy
 from pydantic import ValidationError
 
 from easel import bus
+from easel.events import ImageProgress
 from easel.jobs import JobRecord
 
 
@@ -27,6 +29,7 @@ class Follower:
 
     def __init__(self) -> None:
         self.latest: tuple[int, JobRecord] | None = None
+        self.percent: int | None = None  # of the render, while it runs
         self.changed = asyncio.Event()
 
     def offer(self, revision: int, record: JobRecord) -> None:
@@ -34,24 +37,32 @@ class Follower:
             self.latest = (revision, record)
             self.changed.set()
 
+    def progress(self, percent: int) -> None:
+        if percent != self.percent:
+            self.percent = percent
+            self.changed.set()
+
 
 class JobChanges:
-    def __init__(self, js: JetStreamContext) -> None:
-        self._js = js
+    def __init__(self, nc: Client) -> None:
+        self._nc = nc
+        self._js = nc.jetstream()
         self._following: dict[str, set[Follower]] = {}
-        self._subscription: Subscription | None = None
+        self._subscriptions: list[Subscription] = []
 
     async def start(self) -> None:
-        self._subscription = await self._js.subscribe(
+        views = await self._js.subscribe(
             f"$KV.{bus.JOBS_BUCKET}.job.*",
             ordered_consumer=True,
             deliver_policy=DeliverPolicy.NEW,
             cb=self._on_change,
         )
+        progress = await self._nc.subscribe("image.progress.*.*", cb=self._on_progress)
+        self._subscriptions = [views, progress]
 
     async def stop(self) -> None:
-        if self._subscription is not None:
-            await self._subscription.unsubscribe()
+        for subscription in self._subscriptions:
+            await subscription.unsubscribe()
 
     @property
     def followed(self) -> int:
@@ -82,3 +93,14 @@ class JobChanges:
             return  # written by a newer version: its own gateways follow it
         for follower in followers:
             follower.offer(msg.metadata.sequence.stream, record)
+
+    async def _on_progress(self, msg: Msg) -> None:
+        followers = self._following.get(msg.subject.rsplit(".", 1)[1])
+        if not followers:
+            return
+        try:
+            event = ImageProgress.model_validate_json(msg.data)
+        except ValidationError:
+            return
+        for follower in followers:
+            follower.progress(event.percent)

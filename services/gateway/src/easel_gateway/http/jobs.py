@@ -16,8 +16,10 @@ import nats.js.errors
 from aiohttp import web
 from nats.js import JetStreamContext
 from nats.js.kv import KeyValue
+from pydantic import ValidationError
 
-from easel import jobs
+from easel import bus, jobs
+from easel.events import ImageProgress
 from easel.jobs import JobRecord, JobStore, Owner, ServiceTimes
 from easel_gateway.core.commands import ImageRequest
 from easel_gateway.core.jobs import api_user
@@ -96,6 +98,7 @@ class Jobs:
         last = _last_event_id(request)
         response = web.StreamResponse(headers=_SSE_HEADERS)
         await response.prepare(request)
+        shown: int | None = None  # the last percent a view was written for
         with self.changes.follow(record.job_id) as follower:
             if (current := await self.store.revision(record.job_id)) is not None:
                 follower.offer(*current)
@@ -104,13 +107,21 @@ class Jobs:
                 latest = follower.latest
                 if latest is not None and latest[0] > last:
                     last, record = latest
-                    view = await self._shown(request, record)
+                    shown = follower.percent
+                    view = await self._shown(request, record, percent=shown)
                     await _write(
                         response, f"id: {last}\nevent: job\ndata: {view.model_dump_json()}\n\n"
                     )
                     continue
                 if latest is not None and finished(latest[1]):
                     return response  # the final state was sent, now or before a reconnect
+                if latest is not None and follower.percent not in (None, shown):
+                    # The same record, further on: no id, so a reconnect resumes at the
+                    # record's, and the next report brings the percent again.
+                    shown = follower.percent
+                    view = await self._shown(request, latest[1], percent=shown)
+                    await _write(response, f"event: job\ndata: {view.model_dump_json()}\n\n")
+                    continue
                 try:
                     async with asyncio.timeout(self.keepalive_seconds):
                         await follower.changed.wait()
@@ -170,7 +181,12 @@ class Jobs:
         return web.json_response(text=view.model_dump_json())
 
     async def _shown(
-        self, request: web.Request, record: JobRecord, *, cancelled: bool = False
+        self,
+        request: web.Request,
+        record: JobRecord,
+        *,
+        cancelled: bool = False,
+        percent: int | None = None,
     ) -> JobView:
         if cancelled:
             now = datetime.now(UTC)
@@ -187,7 +203,18 @@ class Jobs:
         spec = self.images.registry.get(record.model)
         if service is not None and spec is not None and position is not None:
             estimate = jobs.ready_in(position, spec.capacity, service)
-        return job_view(record, _base(request), position, estimate)
+        if record.state is jobs.JobState.GENERATING and percent is None:
+            percent = await self._percent(record)
+        return job_view(record, _base(request), position, estimate, percent)
+
+    async def _percent(self, record: JobRecord) -> int | None:
+        """The render's latest progress, if its backend reports any."""
+        subject = ImageProgress.subject_of(record.model, record.job_id)
+        try:
+            msg = await self.js.get_last_msg(bus.PROGRESS, subject)
+            return ImageProgress.model_validate_json(msg.data or b"").percent
+        except (nats.errors.Error, ValidationError):
+            return None  # none yet, or gone: the view stands without it
 
     async def _earlier(self, slot: str, digest: str) -> str | None:
         """The job this Idempotency-Key made before; 409 if it came with another body."""

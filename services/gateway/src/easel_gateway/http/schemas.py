@@ -73,6 +73,9 @@ class JobView(BaseModel):
     ]
     position: int | None = Field(default=None, description="1: next, while waiting")
     estimate_seconds: float | None = Field(default=None, description="until the image")
+    progress: int | None = Field(
+        default=None, description="0–100 of the render while generating, where the backend says"
+    )
     prompt: str = Field(description="as the client sent it, cleaned")
     revised_prompt: str | None = Field(default=None, description="the prompt the model saw")
     created_at: str

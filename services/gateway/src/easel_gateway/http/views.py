@@ -22,7 +22,11 @@ _STATES = {
 
 
 def job_view(
-    record: JobRecord, base: str, position: int | None = None, estimate: float | None = None
+    record: JobRecord,
+    base: str,
+    position: int | None = None,
+    estimate: float | None = None,
+    progress: int | None = None,
 ) -> JobView:
     state = _STATES[record.state]
     waiting = state in ("queued", "enhancing", "waiting", "generating")
@@ -32,6 +36,7 @@ def job_view(
         state=state,
         position=position if state == "waiting" else None,
         estimate_seconds=round(estimate, 1) if waiting and estimate is not None else None,
+        progress=progress if state == "generating" else None,
         prompt=record.original_prompt,
         revised_prompt=record.prompt,
         created_at=record.requested_at.isoformat(),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -19,6 +20,12 @@ class Render:
     prompt: str
     size: str | None = None  # WxH; None: the backend's own
     params: dict[str, str | int | float | bool] = field(default_factory=dict)
+    # Told how far the render has come (0–100), by the kinds whose backend says so.
+    progress: Callable[[int], None] = field(default=lambda _: None, compare=False)
+
+    def report(self, done: float) -> None:
+        """`done` of the render (0.0–1.0), as the backend reported it."""
+        self.progress(max(0, min(100, int(done * 100))))
 
     @property
     def width_height(self) -> tuple[int, int] | None:

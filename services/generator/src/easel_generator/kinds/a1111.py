@@ -4,7 +4,9 @@
 and `info` (a JSON string holding the seed used). The job is named with `force_task_id`,
 so that `POST /internal/progress {id_task}` can tell whether it is the one running: a
 cancel interrupts the backend (`POST /sdapi/v1/interrupt`, which stops whatever runs and
-takes no id) only then. `--api-auth user:pass` is the model's api_key, sent as basic auth.
+takes no id) only then. While the render runs, `/internal/progress` is asked about it
+once a second (`GET /sdapi/v1/progress`, about whatever runs, where a build lacks it).
+`--api-auth user:pass` is the model's api_key, sent as basic auth.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from easel_generator.kinds.plain import MAX_IMAGE_BYTES, read
 log = structlog.get_logger("easel.generator")
 MAX_ANSWER_BYTES = MAX_IMAGE_BYTES * 4 // 3 + (1 << 20)  # one base64 image and its info
 INTERRUPT_SECONDS = 5.0
+PROGRESS_EVERY_SECONDS = 1.0
 
 
 def request_body(spec: ModelSpec, render: Render, task: str) -> dict[str, Any]:
@@ -75,6 +78,7 @@ class A1111:
     async def attempt(self, render: Render) -> Answer:
         task = f"task(easel{secrets.token_hex(8)})"  # the web UI's own form of an id
         url = f"{self._base}/sdapi/v1/txt2img"
+        watch = asyncio.create_task(self._watch(task, render))
         try:
             body = request_body(self._spec, render, task)
             async with self._client.stream(
@@ -84,9 +88,40 @@ class A1111:
         except asyncio.CancelledError:
             await asyncio.shield(self._interrupt(task))
             raise
+        finally:
+            watch.cancel()
+            await asyncio.wait([watch])  # ended before the answer is read, or given up
         if not complete:
             return Answer(response.status_code, verdicts.too_large(MAX_IMAGE_BYTES))
         return answer(response.status_code, response.headers.get("retry-after"), data)
+
+    async def _watch(self, task: str, render: Render) -> None:
+        """Tells `render` how far the task has come, once a second, while it runs. A
+        question that fails is skipped: progress is a courtesy, the render goes on."""
+        ask_task = True
+        while True:
+            await asyncio.sleep(PROGRESS_EVERY_SECONDS)
+            try:
+                if ask_task:
+                    answer = await self._client.post(
+                        f"{self._base}/internal/progress",
+                        json={"id_task": task, "id_live_preview": -1, "live_preview": False},
+                        headers=self._headers,
+                    )
+                    if answer.status_code == 404:  # a build without it: ask about what runs
+                        ask_task = False
+                        continue
+                    state = answer.json()
+                    done = state.get("progress") if state.get("active") is True else None
+                else:
+                    answer = await self._client.get(
+                        f"{self._base}/sdapi/v1/progress", headers=self._headers
+                    )
+                    done = answer.json().get("progress")
+            except (httpx.HTTPError, ValueError, AttributeError):
+                continue
+            if isinstance(done, int | float) and not isinstance(done, bool):
+                render.report(float(done))
 
     async def _interrupt(self, task: str) -> None:
         """Stop the backend's render if it is ours: a job given up on (cancelled, or this

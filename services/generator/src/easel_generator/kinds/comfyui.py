@@ -56,6 +56,19 @@ class Ended:
     verdict: verdicts.Failure | verdicts.Retryable | None  # None: it succeeded
 
 
+def progress_of(message: dict[str, Any], prompt_id: str) -> float | None:
+    """How far our prompt's sampler has come, if this is a `progress` message (pure)."""
+    data = message.get("data")
+    if message.get("type") != "progress" or not isinstance(data, dict):
+        return None
+    if data.get("prompt_id") != prompt_id:
+        return None
+    value, most = data.get("value"), data.get("max")
+    if not isinstance(value, int | float) or not isinstance(most, int | float) or most <= 0:
+        return None
+    return float(value) / float(most)
+
+
 def on_message(message: dict[str, Any], prompt_id: str) -> Ended | None:
     """The end of our prompt's run, if this message tells it (pure)."""
     kind, data = message.get("type"), message.get("data") or {}
@@ -114,7 +127,7 @@ class ComfyUI:
                         return refusal(queued)
                     # An older build names it itself.
                     prompt_id = str(queued.json().get("prompt_id", prompt_id))
-                    ended = await _ending(ws, prompt_id, deadline)
+                    ended = await _ending(ws, prompt_id, deadline, render)
                 except asyncio.CancelledError:
                     await asyncio.shield(self._cancel(prompt_id))
                     raise
@@ -158,8 +171,11 @@ class ComfyUI:
             log.warning("generator.backend_cancel_failed", error=repr(error))
 
 
-async def _ending(ws: aiohttp.ClientWebSocketResponse, prompt_id: str, deadline: float) -> Ended:
-    """Reads the websocket until our prompt's run ends; a timeout past `deadline`."""
+async def _ending(
+    ws: aiohttp.ClientWebSocketResponse, prompt_id: str, deadline: float, render: Render
+) -> Ended:
+    """Reads the websocket until our prompt's run ends, telling `render` its progress; a
+    timeout past `deadline`."""
     while True:
         left = deadline - time.monotonic()
         if left <= 0:
@@ -173,7 +189,11 @@ async def _ending(ws: aiohttp.ClientWebSocketResponse, prompt_id: str, deadline:
                 parsed = json.loads(message.data)
             except ValueError:
                 continue
-            if isinstance(parsed, dict) and (ended := on_message(parsed, prompt_id)):
+            if not isinstance(parsed, dict):
+                continue
+            if (done := progress_of(parsed, prompt_id)) is not None:
+                render.report(done)
+            elif ended := on_message(parsed, prompt_id):
                 return ended
         elif message.type in (
             aiohttp.WSMsgType.CLOSE,

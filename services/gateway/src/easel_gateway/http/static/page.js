@@ -179,10 +179,12 @@ function parse(block) {
 
 function render(view) {
   const [label, percent] = STAGES[view.state] || [view.state, 0];
+  const rendering = view.state === "generating" && view.progress != null;
   $("card").dataset.state = view.state;
-  $("stage").textContent = label;
+  $("stage").textContent = rendering ? `${label} ${view.progress}%` : label;
   $("model-name").textContent = view.model;
-  $("bar").value = percent;
+  // The render's own progress fills the bar's stretch between "generating" and done.
+  $("bar").value = rendering ? percent + ((100 - percent) * view.progress) / 100 : percent;
   const where = [];
   if (view.position) where.push(view.position === 1 ? "Next in line" : `Position ${view.position} in line`);
   if (view.estimate_seconds != null) where.push(`ready in about ${Math.max(1, Math.round(view.estimate_seconds))} s`);

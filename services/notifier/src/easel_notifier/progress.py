@@ -1,0 +1,34 @@
+"""`image.progress` → the status message: "🖼️ Generating with FLUX… 40%". The outbox
+coalesces the edits under the bot's budget, and never takes a message back from a later
+stage (a progress report that arrives after the photo changes nothing)."""
+
+from __future__ import annotations
+
+from easel import bus
+from easel.events import ImageProgress, TelegramRequester
+from easel.settings import ModelRegistry
+from easel_notifier import texts
+from easel_notifier.outbox import Outbox
+from easel_notifier.scheduler import Stage
+
+decode_progress = bus.decoder(ImageProgress).validate_json
+
+
+class ProgressHandler:
+    def __init__(self, outbox: Outbox, registry: ModelRegistry) -> None:
+        self._outbox = outbox
+        self._registry = registry
+
+    async def __call__(self, event: ImageProgress, delivery: bus.Delivery) -> bus.Outcome:
+        requester = event.job.requester
+        if isinstance(requester, TelegramRequester):  # API clients read it from the view
+            spec = self._registry.get(event.model)
+            model = spec.display_name if spec else event.model
+            self._outbox.edit(
+                requester.chat_id,
+                requester.status_message_id,
+                texts.generating(model, percent=event.percent),
+                Stage.GENERATING,
+                cancellable=True,
+            )
+        return bus.ACK
