@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -150,3 +151,66 @@ def test_an_api_clients_event_stream_shows_the_renders_progress(
     assert [p for p in progress if p is not None] == sorted(p for p in progress if p is not None)
     assert views[-1]["state"] == "succeeded"
     assert views[-1]["progress"] is None
+
+
+def test_parameters_reach_the_backend_and_the_caption_names_the_seed(
+    system: EaselSystem, backends: SelfHosted
+) -> None:
+    chat = next(_chats)
+    text = "/image=forge=a heron at dawn --size 1024x1024 --seed 42 --no people --steps 20"
+    system.telegram.send_user_message(chat, text)
+    system.telegram.wait_for(lambda: len(system.telegram.photos(chat)) == 1, timeout=WAIT)
+    [job] = [j for j in backends.forge.jobs if "a heron at dawn" in j.prompt]
+    assert "--" not in job.prompt  # the flags are not part of the prompt
+    assert (job.width, job.height, job.seed, job.steps) == (1024, 1024, 42, 20)
+    assert job.negative_prompt == "people"  # the user's, over the model's default
+    _, caption = system.telegram.photos(chat)[0]
+    assert caption is not None
+    assert "🌱 Seed: 42" in caption
+
+
+def test_parameters_a_model_cannot_take_are_named_in_the_caption(system: EaselSystem) -> None:
+    chat = next(_chats)
+    system.telegram.send_user_message(chat, "/image=flux=a paper boat --seed 5 --ar 16:9")
+    system.telegram.wait_for(lambda: len(system.telegram.photos(chat)) == 1, timeout=WAIT)
+    _, caption = system.telegram.photos(chat)[0]
+    assert caption is not None
+    assert "⚙️ Ignored (not for FLUX): --seed --ar" in caption
+    [prompt] = [j.prompt for j in system.flux.jobs if "a paper boat" in (j.prompt or "")]
+    assert prompt is not None
+    assert "--" not in prompt
+
+
+def test_a_size_the_model_does_not_make_is_refused_with_the_ones_it_does(
+    system: EaselSystem,
+) -> None:
+    chat = next(_chats)
+    before = system.stream_messages("EASEL_REQUESTS")
+    system.telegram.send_user_message(chat, "/image=forge=a cat --size 512x512")
+    system.telegram.wait_for(lambda: bool(system.telegram.bot_visible_messages(chat)), timeout=WAIT)
+    [reply] = system.telegram.bot_visible_messages(chat)
+    assert reply.text == "⚙️ Forge makes 832x1216, 1024x1024; not 512x512."
+    assert system.stream_messages("EASEL_REQUESTS") == before
+
+
+def test_an_api_client_gives_parameters_and_a_bad_size_is_a_400(
+    system: EaselSystem, backends: SelfHosted
+) -> None:
+    headers = {"Authorization": f"Bearer {API_KEY}"}
+    with httpx.Client(base_url=system.api_url, headers=headers, timeout=WAIT) as api:
+        body = {"model": "forge", "prompt": "a tin robot", "size": "1024x1024", "seed": 9}
+        made = api.post("/v1/jobs", json=body)
+        assert made.status_code == 202, made.text
+        refused = api.post("/v1/images/generations", json={**body, "size": "640x480"})
+        assert refused.status_code == 400
+        assert refused.json()["error"]["param"] == "size"
+        assert refused.json()["error"]["message"] == (
+            "Forge makes 832x1216, 1024x1024; not 640x480."
+        )
+        job_id = made.json()["id"]
+        deadline = time.monotonic() + WAIT
+        while api.get(f"/v1/jobs/{job_id}").json()["state"] != "succeeded":
+            assert time.monotonic() < deadline, "the job never succeeded"
+            time.sleep(0.1)  # polling the view, as a client without SSE does
+    [job] = [j for j in backends.forge.jobs if "a tin robot" in j.prompt]
+    assert (job.width, job.height, job.seed) == (1024, 1024, 9)

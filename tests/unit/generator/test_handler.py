@@ -18,6 +18,7 @@ from easel.events import (
     ImageGenerated,
     ImageProgress,
     ImageStarted,
+    Params,
     StoredImage,
 )
 from easel.images import Found
@@ -85,6 +86,7 @@ class Backend:
         prompt: str,
         until: float | None = None,
         progress: Callable[[int], None] | None = None,
+        params: Params | None = None,
     ) -> Generated | Failed | Expired:
         self.prompts.append(prompt)
         for percent in self.reports:
@@ -248,6 +250,7 @@ class HangingBackend(Backend):
         prompt: str,
         until: float | None = None,
         progress: Callable[[int], None] | None = None,
+        params: Params | None = None,
     ) -> Generated | Failed | Expired:
         self.prompts.append(prompt)
         self.working.set()

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import httpx
 import stamina
 
-from easel.events import ErrorCode
+from easel.events import ErrorCode, Params
 from easel.settings import ModelSpec
 from easel_generator import kinds, metrics, verdicts
 from easel_generator.circuit_breaker import Breaker, Slot
@@ -95,12 +95,17 @@ class Backend(contextlib.AbstractAsyncContextManager["Backend"]):
         prompt: str,
         until: float | None = None,
         progress: Callable[[int], None] | None = None,
+        params: Params | None = None,
     ) -> Generated | Failed | Expired:
         """The image, or why not. Waits for the circuit between attempts, up to `until`
         (time.monotonic()), after which it gives up without another attempt. `progress`
-        hears how far the render has come (0–100), where the backend says."""
+        hears how far the render has come (0–100), where the backend says. Of `params`,
+        only what the backend takes is sent (the front door dropped the rest already)."""
         attempts = 0
-        render = kinds.Render(prompt, size=self.spec.size)
+        params = params or Params()
+        fields = {k: v for k, v in params.backend_fields().items() if k in self.spec.accepts}
+        size = params.size if "size" in self.spec.accepts and params.size else self.spec.size
+        render = kinds.Render(prompt, size=size, params=dict(fields))
         if progress is not None:
             render = dataclasses.replace(render, progress=progress)
         try:

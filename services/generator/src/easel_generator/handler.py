@@ -26,6 +26,7 @@ from easel.events import (
     ImageGenerated,
     ImageProgress,
     ImageStarted,
+    Params,
     PromptEnhanced,
 )
 from easel.events import StoredImage as Stored
@@ -63,6 +64,7 @@ class Backend(Protocol):
         prompt: str,
         until: float | None = None,
         progress: Callable[[int], None] | None = None,
+        params: Params | None = None,
     ) -> Generated | Failed | Expired: ...
 
 
@@ -132,7 +134,9 @@ class JobHandler:
         async with bus.publishing(self._publish, started):
             began = time.perf_counter()
             with metrics.IN_FLIGHT.labels(self._model).track_inprogress():
-                render = self._backend.generate(event.prompt, until, self._progress_of(event))
+                render = self._backend.generate(
+                    event.prompt, until, self._progress_of(event), event.job.params
+                )
                 result = await _unless(cancelled, render)
             elapsed = time.perf_counter() - began
         if result is None or cancelled.is_set():
@@ -143,7 +147,7 @@ class JobHandler:
                 image = await self._images.put(
                     event.job_id, result.data, result.content_type, elapsed
                 )
-                await self._announce(event, image, queued, elapsed)
+                await self._announce(event, image, queued, elapsed, result.seed)
                 self._record(result.attempts, elapsed)
                 metrics.JOBS.labels(self._model, "generated", "").inc()
                 log.info(
@@ -225,7 +229,12 @@ class JobHandler:
         )
 
     async def _announce(
-        self, event: PromptEnhanced, image: Stored, queued: float, generation: float
+        self,
+        event: PromptEnhanced,
+        image: Stored,
+        queued: float,
+        generation: float,
+        seed: int | None = None,
     ) -> None:
         await self._publish(
             ImageGenerated.after(
@@ -234,6 +243,7 @@ class JobHandler:
                 image=image,
                 queued_seconds=queued,
                 generation_seconds=generation,
+                seed=seed,
             )
         )
 

@@ -200,7 +200,7 @@ class ResultHandler:
                 requester.chat_id,
                 data,
                 f"{event.job_id}{extension}",
-                texts.caption(model, event.prompt),
+                texts.caption(model, event.prompt, event.seed, event.job.params.ignored),
             )
             return await self._outbox.deliver(
                 photo,

@@ -43,9 +43,15 @@ def cancelled(model: str) -> str:
     return f"✖ Cancelled: your {model} image will not be made."
 
 
-def caption(model: str, prompt: str) -> str:
-    """The photo caption, cut to Telegram's limit with an ellipsis when too long."""
-    head = f"🎨 Image generated with {model}\n\nEnhanced prompt:\n"
+def caption(model: str, prompt: str, seed: int | None = None, ignored: tuple[str, ...] = ()) -> str:
+    """The photo caption, cut to Telegram's limit with an ellipsis when too long: the
+    seed when the backend reported it, and the parameters the model could not take."""
+    head = f"🎨 Image generated with {model}\n"
+    if seed is not None:
+        head += f"🌱 Seed: {seed}\n"
+    if ignored:
+        head += f"⚙️ Ignored (not for {model}): {' '.join(ignored)}\n"
+    head += "\nEnhanced prompt:\n"
     full = head + prompt
     if utf16_len(full) <= CAPTION_LIMIT:
         return full

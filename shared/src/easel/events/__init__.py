@@ -5,7 +5,16 @@ who consumes each one.
 """
 
 from easel.events._envelope import SCHEMA_VERSION, Event, JobId, KeyName, ModelName
-from easel.events._job import ApiRequester, JobContext, JobEvent, Requester, TelegramRequester
+from easel.events._job import (
+    MAX_NEGATIVE_CHARS,
+    SEED_MAX,
+    ApiRequester,
+    JobContext,
+    JobEvent,
+    Params,
+    Requester,
+    TelegramRequester,
+)
 from easel.events._limits import MAX_PROMPT_CHARS
 from easel.events.image import (
     ErrorCode,
@@ -38,8 +47,10 @@ EPHEMERAL_EVENTS: tuple[type[JobEvent], ...] = (ImageProgress,)
 __all__ = [
     "ALL_EVENTS",
     "EPHEMERAL_EVENTS",
+    "MAX_NEGATIVE_CHARS",
     "MAX_PROMPT_CHARS",
     "SCHEMA_VERSION",
+    "SEED_MAX",
     "ApiRequester",
     "ErrorCode",
     "Event",
@@ -55,6 +66,7 @@ __all__ = [
     "JobId",
     "KeyName",
     "ModelName",
+    "Params",
     "PromptEnhanced",
     "PromptEnhancing",
     "Requester",

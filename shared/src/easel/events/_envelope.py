@@ -10,7 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 # 2: the requester is a tagged union (Telegram or an API key). Version 1 events (all from
 # Telegram, without the tag) still decode: consumers upgrade before front doors.
-SCHEMA_VERSION: Literal[2] = 2
+# 3: a job carries its generation parameters (size, seed, …); older jobs have none.
+SCHEMA_VERSION: Literal[3] = 3
 
 JobId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_\-]+$")]
 # An API key's name: `easel keys create NAME`; a KV key token and a job owner's key.
@@ -46,7 +47,7 @@ class Event(BaseModel):
         description="`tg_<chat>_<message>` from Telegram, `cli_<hex>` from `easel submit`"
     )
     event_type: str
-    schema_version: Literal[1, 2] = SCHEMA_VERSION
+    schema_version: Literal[1, 2, 3] = SCHEMA_VERSION
     occurred_at: datetime = Field(default_factory=_now, description="UTC")
     model: ModelName = Field(description="a name from the model registry")
 

@@ -50,6 +50,32 @@ Requester = Annotated[
 ]
 
 
+SEED_MAX = 2**32 - 1  # what every backend takes
+MAX_NEGATIVE_CHARS = 500
+
+
+class Params(BaseModel):
+    """How to render, beyond the prompt: only what the model's backend can take; what it
+    cannot was dropped at the front door and is named in `ignored`."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    size: str | None = Field(
+        default=None, pattern=r"^[1-9]\d{1,4}x[1-9]\d{1,4}$", description="WxH; else the model's"
+    )
+    seed: int | None = Field(default=None, ge=0, le=SEED_MAX, description="else a random one")
+    negative_prompt: str | None = Field(default=None, min_length=1, max_length=MAX_NEGATIVE_CHARS)
+    steps: int | None = Field(default=None, ge=1, le=150)
+    ignored: tuple[str, ...] = Field(
+        default=(), description="what the user gave that the model cannot take, e.g. `--seed`"
+    )
+
+    def backend_fields(self) -> dict[str, str | int]:
+        """The ones a backend is sent, besides the size."""
+        fields = {"seed": self.seed, "negative_prompt": self.negative_prompt, "steps": self.steps}
+        return {name: value for name, value in fields.items() if value is not None}
+
+
 class JobContext(BaseModel):
     """Carried unchanged from request to result; `requester` is None for `easel submit`."""
 
@@ -62,6 +88,7 @@ class JobContext(BaseModel):
     requester: Requester | None = Field(
         default=None, description="Telegram or an API key; None for `easel submit`"
     )
+    params: Params = Field(default_factory=Params, description="size, seed, … (version 3)")
 
     def deadline(self, limit_seconds: float) -> datetime:
         """When a job that has not reached its backend is failed instead

@@ -84,6 +84,7 @@ class ImageGenerated(JobEvent):
     image: StoredImage
     queued_seconds: float = Field(ge=0, description="from prompt.enhanced to the backend call")
     generation_seconds: float = Field(ge=0, description="backend time, retries included")
+    seed: int | None = Field(default=None, description="the seed used, when the backend says")
 
 
 class ErrorCode(StrEnum):

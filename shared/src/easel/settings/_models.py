@@ -84,6 +84,21 @@ class ModelSpec(BaseModel):
         return self
 
     @property
+    def accepts(self) -> frozenset[str]:
+        """The generation parameters this model's backend can take."""
+        match self.backend:
+            case "a1111":
+                return frozenset({"size", "seed", "negative_prompt", "steps"})
+            case "openai_images":
+                return frozenset({"size"})
+            case "comfyui":
+                needs = {"size": ("width", "height"), "seed": ("seed",)}
+                needs["negative_prompt"] = ("negative_prompt",)
+                return frozenset(p for p, f in needs.items() if all(x in self.inputs for x in f))
+            case _:
+                return frozenset()  # a prompt, and nothing else
+
+    @property
     def size(self) -> str | None:
         """The size a job gets when it asks for none."""
         return self.default_size or (self.sizes[0] if self.sizes else None)

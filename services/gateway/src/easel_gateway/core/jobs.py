@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from easel.events import ApiRequester, ImageRequested, JobContext, TelegramRequester
+from easel.events import ApiRequester, ImageRequested, JobContext, Params, TelegramRequester
 
 _LANGUAGE_CODE_MAX = 16  # the event contract's limit; Telegram's IETF tags are shorter
 
@@ -44,9 +44,15 @@ def api_requested(
     key_name: str,
     requested_at: datetime,
     webhook_url: str | None = None,
+    params: Params | None = None,
 ) -> ImageRequested:
     requester = ApiRequester(key_name=key_name, webhook_url=webhook_url)
-    context = JobContext(original_prompt=prompt, requested_at=requested_at, requester=requester)
+    context = JobContext(
+        original_prompt=prompt,
+        requested_at=requested_at,
+        requester=requester,
+        params=params or Params(),
+    )
     return ImageRequested(job_id=job, model=model, job=context)
 
 
@@ -60,6 +66,7 @@ def image_requested(
     status_message_id: int,
     language_code: str | None,
     requested_at: datetime,
+    params: Params | None = None,
 ) -> ImageRequested:
     requester = TelegramRequester(
         chat_id=chat_id,
@@ -67,5 +74,10 @@ def image_requested(
         status_message_id=status_message_id,
         language_code=language_code[:_LANGUAGE_CODE_MAX] if language_code else None,
     )
-    context = JobContext(original_prompt=prompt, requested_at=requested_at, requester=requester)
+    context = JobContext(
+        original_prompt=prompt,
+        requested_at=requested_at,
+        requester=requester,
+        params=params or Params(),
+    )
     return ImageRequested(job_id=job, model=model, job=context)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from easel.controls import Blocklist
-from easel.events import MAX_PROMPT_CHARS
+from easel.events import MAX_PROMPT_CHARS, Params
 from easel.settings import ModelRegistry
+from easel_gateway.core import params
 from easel_gateway.core.commands import ImageRequest
 
 # Control, format (zero-width, bidi overrides, tag characters), surrogate and private-use
@@ -22,12 +24,14 @@ class Reason(StrEnum):
     EMPTY_PROMPT = "empty_prompt"
     PROMPT_TOO_LONG = "prompt_too_long"
     BLOCKED = "blocked"  # the operator's blocklist
+    BAD_PARAMETER = "bad_parameter"  # --size, --seed … out of range, or not the model's
 
 
 @dataclass(frozen=True)
 class Accepted:
     model: str
     prompt: str
+    params: Params = field(default_factory=Params)
 
 
 @dataclass(frozen=True)
@@ -35,22 +39,39 @@ class Rejected:
     reason: Reason
     model: str  # as the user wrote it (lower case), or the default model
     length: int = 0  # the cleaned prompt's length, for PROMPT_TOO_LONG
+    detail: str = ""  # for BAD_PARAMETER: what is wrong, in words for the user
+    param: str = ""  # for BAD_PARAMETER: which one
 
 
 def validate(
-    request: ImageRequest, registry: ModelRegistry, blocklist: Blocklist | None = None
+    request: ImageRequest,
+    registry: ModelRegistry,
+    blocklist: Blocklist | None = None,
+    flags: Mapping[str, str] | None = None,
 ) -> Accepted | Rejected:
+    """`flags`: the parameters an API client gave; None reads them from the end of the
+    prompt, as a Telegram user writes them (`… --ar 16:9 --seed 42`)."""
     model = registry.default if request.model is None else request.model
-    if registry.get(model) is None:
+    spec = registry.get(model)
+    if spec is None:
         return Rejected(Reason.UNKNOWN_MODEL, model)
-    prompt = clean_prompt(request.prompt)
+    text = request.prompt
+    if flags is None:
+        found = params.split(text)
+        if isinstance(found, params.BadParameter):
+            return Rejected(Reason.BAD_PARAMETER, model, detail=found.message, param=found.flag)
+        text, flags = found
+    prompt = clean_prompt(text)
     if not prompt:
         return Rejected(Reason.EMPTY_PROMPT, model)
     if len(prompt) > MAX_PROMPT_CHARS:
         return Rejected(Reason.PROMPT_TOO_LONG, model, len(prompt))
     if blocklist is not None and blocklist.blocks(prompt):
         return Rejected(Reason.BLOCKED, model)
-    return Accepted(model, prompt)
+    checked = params.check(flags, spec)
+    if isinstance(checked, params.BadParameter):
+        return Rejected(Reason.BAD_PARAMETER, model, detail=checked.message, param=checked.flag)
+    return Accepted(model, prompt, checked)
 
 
 def clean_prompt(raw: str) -> str:

@@ -47,6 +47,7 @@ log = structlog.get_logger("easel.gateway")
 M = TypeVar("M", bound=BaseModel)
 API_KEY = web.RequestKey("api_key", ApiKey)
 _API_JOB = re.compile(r"api_[0-9a-f]{32}")
+_API_FIELD = {"size": "size", "seed": "seed", "no": "negative_prompt", "steps": "steps"}
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,8 @@ class Images:
         key = request[API_KEY]
         body = await read_body(request, ImagesRequest)
         model = body.model.lower() if body.model else None
-        verdict = validate(ImageRequest(model, body.prompt), self.registry, self.blocklist)
+        flags = {"size": body.size} if body.size else {}
+        verdict = validate(ImageRequest(model, body.prompt), self.registry, self.blocklist, flags)
         if isinstance(verdict, Rejected):
             raise rejection(verdict)
         job_ids = await self.admit(api_user(key.name), body.n)
@@ -150,6 +152,7 @@ class Images:
                 job=job_id,
                 model=verdict.model,
                 prompt=verdict.prompt,
+                params=verdict.params,
                 key_name=key.name,
                 requested_at=now,
                 webhook_url=webhook_url,
@@ -269,6 +272,8 @@ def rejection(rejected: Rejected) -> errors.ApiError:
             )
         case Reason.BLOCKED:
             return errors.moderated()
+        case Reason.BAD_PARAMETER:
+            return errors.bad_request(rejected.detail, param=_API_FIELD.get(rejected.param))
 
 
 def _failure(result: jobs.Result) -> errors.ApiError:

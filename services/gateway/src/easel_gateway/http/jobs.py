@@ -57,7 +57,10 @@ class Jobs:
         body = await read_body(request, JobRequest)
         model = body.model.lower() if body.model else None
         verdict = validate(
-            ImageRequest(model, body.prompt), self.images.registry, self.images.blocklist
+            ImageRequest(model, body.prompt),
+            self.images.registry,
+            self.images.blocklist,
+            body.flags(),
         )
         if isinstance(verdict, Rejected):
             raise rejection(verdict)
@@ -68,7 +71,7 @@ class Jobs:
                 problem = "a private or loopback address (WEBHOOK_ALLOW_PRIVATE is off)"
             if problem is not None:
                 raise errors.bad_request(f"webhook_url: {problem}", param="webhook_url")
-        unique = [verdict.model, verdict.prompt, body.webhook_url]
+        unique = [verdict.model, verdict.prompt, body.webhook_url, verdict.params.model_dump()]
         digest = hashlib.sha256(json.dumps(unique).encode()).hexdigest()
         slot = _slot(key.name, request.headers.get("Idempotency-Key"))
         if slot is not None and (earlier := await self._earlier(slot, digest)) is not None:

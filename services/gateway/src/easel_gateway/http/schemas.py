@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from easel.events import MAX_NEGATIVE_CHARS, SEED_MAX
+
 MAX_IMAGES = 4
 
 
@@ -56,6 +58,18 @@ class JobRequest(BaseModel):
         max_length=2048,
         description="POSTed the final view, signed `Easel-Signature: sha256=<HMAC>`",
     )
+    size: str | None = Field(default=None, max_length=16, description="WxH, one of the model's")
+    seed: int | None = Field(default=None, ge=0, le=SEED_MAX)
+    negative_prompt: str | None = Field(
+        default=None, min_length=1, max_length=MAX_NEGATIVE_CHARS, description="what not to show"
+    )
+    steps: int | None = Field(default=None, ge=1, le=150, description="where the backend takes it")
+
+    def flags(self) -> dict[str, str]:
+        """The parameters as the Telegram path writes them, for the same checks."""
+        given = {"size": self.size, "seed": self.seed, "no": self.negative_prompt}
+        given["steps"] = self.steps
+        return {flag: str(value) for flag, value in given.items() if value is not None}
 
 
 class JobLinks(BaseModel):

@@ -122,6 +122,8 @@ def _usage(registry: ModelRegistry) -> str:
             f"/image <prompt> — an image with {default_name}",
             f"/image={other}=<prompt> — pick the model, e.g. /image={other}=a lighthouse at dusk",
             f"/{other} <prompt> — the same, shorter",
+            "  after the prompt, where the model takes them: --ar 16:9  --size 1024x1024"
+            "  --seed 42  --no text, watermark  --steps 30",
             "/status — your requests in progress",
             "/cancel — cancel your requests in progress",
             "/history — your last images, to get one again",
@@ -167,6 +169,8 @@ def rejection(rejected: Rejected, registry: ModelRegistry) -> str:
             )
         case Reason.BLOCKED:
             return BLOCKED
+        case Reason.BAD_PARAMETER:
+            return f"⚙️ {rejected.detail}"
 
 
 def _unknown_model(name: str, registry: ModelRegistry) -> str:

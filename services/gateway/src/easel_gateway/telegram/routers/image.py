@@ -186,6 +186,7 @@ async def _publish(request: _Request, held: HeldClaim, steps: _Steps) -> None:
         status_message_id=held.status_message_id,
         language_code=request.user.language_code,
         requested_at=datetime.now(UTC),
+        params=request.accepted.params,
     )
     try:
         await steps.publish(event)

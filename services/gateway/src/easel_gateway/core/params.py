@@ -1,0 +1,131 @@
+"""Generation parameters (pure): read from the end of a Telegram prompt
+(`a cat --ar 16:9 --seed 42 --no text, watermark`), or given by an API client; each
+checked against the model's config. One the model's backend cannot take is dropped and
+named (`Params.ignored`), never sent.
+
+    --size WxH     one of the model's sizes (any, if it lists none)
+    --ar W:H       the model's size nearest that shape
+    --seed N       0 to 4294967295
+    --no WORDS     a negative prompt: what the image should not show
+    --steps N      1 to 150, where the backend takes it
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from easel.events import MAX_NEGATIVE_CHARS, SEED_MAX, Params
+from easel.settings import ModelSpec
+
+FLAGS = ("size", "ar", "seed", "no", "steps")
+_EXAMPLE = {
+    "size": "--size 1024x1024",
+    "ar": "--ar 16:9",
+    "seed": "--seed 42",
+    "no": "--no text, watermark",
+    "steps": "--steps 30",
+}
+_FLAG = re.compile(r"(?:^|\s)--([A-Za-z]\w*)")
+_SIZE = re.compile(r"([1-9]\d{1,4})x([1-9]\d{1,4})")
+_RATIO = re.compile(r"([1-9]\d?):([1-9]\d?)")
+_ANY_SIZE = range(64, 4097)  # a model that lists no sizes: what any backend could make
+_PARAM_OF_FLAG = {"size": "size", "ar": "size", "seed": "seed", "no": "negative_prompt"}
+
+
+@dataclass(frozen=True)
+class BadParameter:
+    message: str
+    flag: str  # e.g. "size": the API names it as `param`
+
+
+def split(text: str) -> tuple[str, dict[str, str]] | BadParameter:
+    """The prompt before the first `--flag`, and each flag's value (pure)."""
+    found = list(_FLAG.finditer(text))
+    flags: dict[str, str] = {}
+    for index, match in enumerate(found):
+        name = match[1].lower()
+        end = found[index + 1].start() if index + 1 < len(found) else len(text)
+        value = " ".join(text[match.end() : end].split())
+        if name not in FLAGS:
+            known = ", ".join(f"--{flag}" for flag in FLAGS)
+            return BadParameter(f"Unknown parameter --{name}. Known: {known}.", name)
+        if name in flags:
+            return BadParameter(f"--{name} is given twice.", name)
+        if not value:
+            return BadParameter(f"--{name} needs a value, e.g. {_EXAMPLE[name]}.", name)
+        flags[name] = value
+    return (text[: found[0].start()] if found else text), flags
+
+
+def check(flags: Mapping[str, str], spec: ModelSpec) -> Params | BadParameter:
+    """The parameters as the model's backend will get them; a clear message for a value
+    out of range or a size the model does not make."""
+    if "size" in flags and "ar" in flags:
+        return BadParameter("Give --size or --ar, not both.", "size")
+    values: dict[str, str | int] = {}
+    for flag, raw in flags.items():
+        if _PARAM_OF_FLAG.get(flag, flag) not in spec.accepts:
+            continue  # named in `ignored`: the backend never sees it, whatever its value
+        match flag:
+            case "size":
+                size = _size(raw, spec)
+            case "ar":
+                size = _ratio(raw, spec)
+            case "seed":
+                if not raw.isdigit() or int(raw) > SEED_MAX:
+                    return BadParameter(f"--seed takes a whole number from 0 to {SEED_MAX}.", flag)
+                values["seed"] = int(raw)
+                continue
+            case "no":
+                if len(raw) > MAX_NEGATIVE_CHARS:
+                    return BadParameter(
+                        f"--no takes at most {MAX_NEGATIVE_CHARS} characters.", flag
+                    )
+                values["negative_prompt"] = raw
+                continue
+            case "steps":
+                if not raw.isdigit() or not 1 <= int(raw) <= 150:
+                    return BadParameter("--steps takes a whole number from 1 to 150.", flag)
+                values["steps"] = int(raw)
+                continue
+            case _:
+                return BadParameter(f"Unknown parameter --{flag}.", flag)
+        if isinstance(size, BadParameter):
+            return size
+        values["size"] = size
+    ignored = tuple(
+        f"--{flag}" for flag in flags if _PARAM_OF_FLAG.get(flag, flag) not in spec.accepts
+    )
+    return Params.model_validate({**values, "ignored": ignored})
+
+
+def _size(raw: str, spec: ModelSpec) -> str | BadParameter:
+    match = _SIZE.fullmatch(raw.lower().replace("×", "x"))
+    if match is None:
+        return BadParameter("--size takes WxH, e.g. --size 1024x1024.", "size")
+    size = f"{int(match[1])}x{int(match[2])}"
+    if spec.sizes and size not in spec.sizes:
+        sizes = ", ".join(spec.sizes)
+        return BadParameter(f"{spec.display_name} makes {sizes}; not {size}.", "size")
+    if not spec.sizes and not (int(match[1]) in _ANY_SIZE and int(match[2]) in _ANY_SIZE):
+        return BadParameter("--size takes 64 to 4096 pixels a side.", "size")
+    return size
+
+
+def _ratio(raw: str, spec: ModelSpec) -> str | BadParameter:
+    match = _RATIO.fullmatch(raw)
+    if match is None:
+        return BadParameter("--ar takes W:H, e.g. --ar 16:9.", "ar")
+    if not spec.sizes:
+        return BadParameter(
+            f"{spec.display_name} lists no sizes to choose from: give --size WxH.", "ar"
+        )
+    wanted = int(match[1]) / int(match[2])
+
+    def off(size: str) -> float:
+        width, _, height = size.partition("x")
+        return abs(int(width) / int(height) - wanted)
+
+    return min(spec.sizes, key=off)

@@ -1,0 +1,103 @@
+"""Generation parameters: read from the end of a Telegram prompt, checked against the
+model's config, and dropped (named) where the model's backend cannot take them."""
+
+from __future__ import annotations
+
+import pytest
+
+from easel.events import Params
+from easel.settings import ModelRegistry, ModelSpec
+from easel_gateway.core.commands import ImageRequest
+from easel_gateway.core.params import BadParameter, check, split
+from easel_gateway.core.validation import Accepted, Reason, Rejected, validate
+
+FORGE = ModelSpec(
+    name="forge",
+    display_name="Forge",
+    backend="a1111",
+    url="http://forge",
+    sizes=("1024x1024", "1344x768", "768x1344"),
+)
+FLUX = ModelSpec(name="flux", display_name="FLUX", backend="get_query", url="http://flux")
+DALLE = ModelSpec(
+    name="dalle",
+    display_name="DALL·E 3",
+    backend="openai_images",
+    url="http://openai/v1",
+    sizes=("1024x1024", "1792x1024"),
+)
+
+
+def test_the_flags_follow_the_prompt() -> None:
+    assert split("a cat on a windowsill --ar 16:9 --seed 42 --no text, watermark") == (
+        "a cat on a windowsill",
+        {"ar": "16:9", "seed": "42", "no": "text, watermark"},
+    )
+    assert split("state-of-the-art robot — no flags") == ("state-of-the-art robot — no flags", {})
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "a cat --colour red",
+            "Unknown parameter --colour. Known: --size, --ar, --seed, --no, --steps.",
+        ),
+        ("a cat --seed 1 --seed 2", "--seed is given twice."),
+        ("a cat --seed", "--seed needs a value, e.g. --seed 42."),
+    ],
+)
+def test_a_malformed_flag_is_named(text: str, message: str) -> None:
+    found = split(text)
+    assert isinstance(found, BadParameter)
+    assert found.message == message
+
+
+def test_a1111_takes_them_all_and_an_aspect_picks_the_nearest_size() -> None:
+    params = check({"ar": "16:9", "seed": "42", "no": "text", "steps": "30"}, FORGE)
+    assert params == Params(size="1344x768", seed=42, negative_prompt="text", steps=30)
+
+
+def test_a_size_the_model_does_not_make_lists_the_ones_it_does() -> None:
+    refused = check({"size": "512x512"}, FORGE)
+    assert refused == BadParameter(
+        "Forge makes 1024x1024, 1344x768, 768x1344; not 512x512.", "size"
+    )
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        ({"seed": "-1"}, "--seed takes a whole number from 0 to 4294967295."),
+        ({"seed": "4294967296"}, "--seed takes a whole number from 0 to 4294967295."),
+        ({"steps": "0"}, "--steps takes a whole number from 1 to 150."),
+        ({"size": "big"}, "--size takes WxH, e.g. --size 1024x1024."),
+        ({"ar": "wide"}, "--ar takes W:H, e.g. --ar 16:9."),
+        ({"size": "1024x1024", "ar": "1:1"}, "Give --size or --ar, not both."),
+    ],
+)
+def test_a_value_out_of_range_is_refused(flags: dict[str, str], message: str) -> None:
+    refused = check(flags, FORGE)
+    assert isinstance(refused, BadParameter)
+    assert refused.message == message
+
+
+def test_what_the_backend_cannot_take_is_dropped_and_named() -> None:
+    assert check({"seed": "42", "ar": "16:9"}, FLUX) == Params(ignored=("--seed", "--ar"))
+    assert check({"ar": "16:9", "steps": "20", "no": "x"}, DALLE) == Params(
+        size="1792x1024", ignored=("--steps", "--no")
+    )
+
+
+def test_the_telegram_path_reads_them_and_the_api_gives_them() -> None:
+    registry = ModelRegistry(models=(FORGE, FLUX), default="forge")
+    telegram = validate(ImageRequest("forge", "a heron --seed 7"), registry)
+    assert telegram == Accepted("forge", "a heron", Params(seed=7))
+    api = validate(ImageRequest("forge", "a heron --seed 7"), registry, flags={"size": "1024x1024"})
+    assert api == Accepted("forge", "a heron --seed 7", Params(size="1024x1024"))  # as written
+    refused = validate(ImageRequest("forge", "a heron --size 1x1"), registry)
+    assert isinstance(refused, Rejected)
+    assert (refused.reason, refused.param) == (Reason.BAD_PARAMETER, "size")
+    assert validate(ImageRequest("forge", "--seed 3"), registry) == Rejected(
+        Reason.EMPTY_PROMPT, "forge"
+    )
