@@ -136,3 +136,16 @@ async def test_the_samplers_steps_are_reported_as_progress(comfy: ComfyUIStandin
     steps = comfy.prompts[0].steps
     assert steps is not None
     assert seen == [100 * n // steps for n in range(1, steps + 1)]
+
+
+async def test_a_render_that_times_out_is_interrupted_before_the_retry(
+    comfy: ComfyUIStandin,
+) -> None:
+    comfy.script([Outcome(stall_at="KSampler")])
+    async with Backend(spec(comfy), retry_base_seconds=0.01, timeout_seconds=1.0) as backend:
+        result = await backend.generate("a stalled render")
+    assert isinstance(result, Generated), result
+    assert result.attempts == 2
+    first, second = comfy.prompts
+    assert first.interrupted  # it did not hold the GPU through the retry
+    assert second.status == "success"

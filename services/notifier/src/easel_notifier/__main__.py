@@ -76,7 +76,7 @@ async def serve(rt: Runtime[Settings]) -> None:
             images,
             ledger,
             rt.registry,
-            endings=Endings(await rt.js.key_value(bus.ENDINGS_BUCKET)),
+            endings=(handler_endings := Endings(await rt.js.key_value(bus.ENDINGS_BUCKET))),
             service_times=service_times,
             publish=bus.publisher(rt.js, "notifier"),
             images_in_memory=settings.notifier_images_in_memory,
@@ -96,7 +96,7 @@ async def serve(rt: Runtime[Settings]) -> None:
             stream=bus.PROGRESS,
             durable=bus.NOTIFIER_PROGRESS,
             decode=decode_progress,
-            handler=ProgressHandler(outbox, rt.registry),
+            handler=ProgressHandler(outbox, rt.registry, handler_endings),
             workers=4,
             heartbeat=bus.NOTIFIER_PROGRESS_ACK_WAIT / 3,
             letters=False,  # ephemeral: a bad one is replaced by the next

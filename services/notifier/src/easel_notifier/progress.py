@@ -4,8 +4,11 @@ stage (a progress report that arrives after the photo changes nothing)."""
 
 from __future__ import annotations
 
+import nats.errors
+
 from easel import bus
 from easel.events import ImageProgress, TelegramRequester
+from easel.jobs import Endings
 from easel.settings import ModelRegistry
 from easel_notifier import texts
 from easel_notifier.outbox import Outbox
@@ -15,13 +18,22 @@ decode_progress = bus.decoder(ImageProgress).validate_json
 
 
 class ProgressHandler:
-    def __init__(self, outbox: Outbox, registry: ModelRegistry) -> None:
+    def __init__(self, outbox: Outbox, registry: ModelRegistry, endings: Endings) -> None:
         self._outbox = outbox
         self._registry = registry
+        self._endings = endings
 
     async def __call__(self, event: ImageProgress, delivery: bus.Delivery) -> bus.Outcome:
         requester = event.job.requester
-        if isinstance(requester, TelegramRequester):  # API clients read it from the view
+        if not isinstance(requester, TelegramRequester):  # API clients read it from the view
+            return bus.ACK
+        try:
+            ended = await self._endings.of(event.job_id) is not None
+        except nats.errors.Error:
+            return bus.ACK  # a courtesy: the next report, or the ending, says more
+        # Another replica may have shown the ending already: its outbox, not this one's,
+        # knows the message is finished.
+        if not ended:
             spec = self._registry.get(event.model)
             model = spec.display_name if spec else event.model
             self._outbox.edit(

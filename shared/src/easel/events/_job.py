@@ -88,7 +88,11 @@ class JobContext(BaseModel):
     requester: Requester | None = Field(
         default=None, description="Telegram or an API key; None for `easel submit`"
     )
-    params: Params = Field(default_factory=Params, description="size, seed, … (version 3)")
+    params: Params = Field(
+        default_factory=Params,
+        description="size, seed, … (version 3)",
+        exclude_if=lambda params: params == Params(),  # absent when none: as version 2 wrote
+    )
 
     def deadline(self, limit_seconds: float) -> datetime:
         """When a job that has not reached its backend is failed instead

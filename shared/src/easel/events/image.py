@@ -56,7 +56,9 @@ class ImageProgress(JobEvent):
 
     @property
     def msg_id(self) -> str:
-        return f"{self.event_type}:{self.job_id}:{self.percent}"
+        # Never a duplicate: a retried render starts again from 0 %, and must be shown so.
+        # The stream keeps the latest per job, so a repeat publish does no harm.
+        return f"{self.event_type}:{self.event_id}"
 
 
 class StoredImage(BaseModel):
@@ -84,7 +86,11 @@ class ImageGenerated(JobEvent):
     image: StoredImage
     queued_seconds: float = Field(ge=0, description="from prompt.enhanced to the backend call")
     generation_seconds: float = Field(ge=0, description="backend time, retries included")
-    seed: int | None = Field(default=None, description="the seed used, when the backend says")
+    seed: int | None = Field(
+        default=None,
+        description="the seed used, when the backend says",
+        exclude_if=lambda seed: seed is None,  # absent, not null: what version 2 wrote
+    )
 
 
 class ErrorCode(StrEnum):

@@ -89,8 +89,8 @@ class ModelSpec(BaseModel):
         match self.backend:
             case "a1111":
                 return frozenset({"size", "seed", "negative_prompt", "steps"})
-            case "openai_images":
-                return frozenset({"size"})
+            case "openai_images":  # the API refuses sizes the model does not list
+                return frozenset({"size"}) if self.sizes else frozenset()
             case "comfyui":
                 needs = {"size": ("width", "height"), "seed": ("seed",)}
                 needs["negative_prompt"] = ("negative_prompt",)

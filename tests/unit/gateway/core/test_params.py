@@ -101,3 +101,13 @@ def test_the_telegram_path_reads_them_and_the_api_gives_them() -> None:
     assert validate(ImageRequest("forge", "--seed 3"), registry) == Rejected(
         Reason.EMPTY_PROMPT, "forge"
     )
+
+
+def test_only_lower_case_flags_count_and_a_phones_dash_does() -> None:
+    assert split("a sign that reads --NO PARKING") == ("a sign that reads --NO PARKING", {})
+    assert split("a kite —seed 5") == ("a kite", {"seed": "5"})
+
+
+def test_an_openai_model_without_sizes_is_sent_none() -> None:
+    bare = DALLE.model_copy(update={"sizes": ()})
+    assert check({"size": "1024x1024"}, bare) == Params(ignored=("--size",))

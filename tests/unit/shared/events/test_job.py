@@ -3,10 +3,11 @@ built from the event it ends."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
-from easel.events import ErrorCode, ImageFailed, JobContext
-from easel_devtools.testing import enhanced
+from easel.events import ErrorCode, ImageFailed, ImageRequested, JobContext, Params
+from easel_devtools.testing import enhanced, requested
 
 
 def test_the_deadline_runs_from_the_request() -> None:
@@ -27,3 +28,14 @@ def test_a_failure_is_built_for_the_job_it_ends() -> None:
     )
     once = ImageFailed.for_job(source, ErrorCode.AUTH, "", attempts=1)
     assert (once.attempts, once.retried) == (1, False)
+
+
+def test_a_job_without_parameters_is_written_as_version_2_wrote_it() -> None:
+    plain = requested("tg_1_1")
+    written = json.loads(plain.model_dump_json())
+    assert "params" not in written["job"]  # an older consumer (extra="forbid") reads it
+    assert ImageRequested.model_validate_json(plain.model_dump_json()) == plain
+    sized = plain.model_copy(
+        update={"job": plain.job.model_copy(update={"params": Params(size="1024x1024")})}
+    )
+    assert json.loads(sized.model_dump_json())["job"]["params"]["size"] == "1024x1024"

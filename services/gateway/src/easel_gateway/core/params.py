@@ -27,7 +27,8 @@ _EXAMPLE = {
     "no": "--no text, watermark",
     "steps": "--steps 30",
 }
-_FLAG = re.compile(r"(?:^|\s)--([A-Za-z]\w*)")
+# Lower case only ("--NO PARKING" on a sign stays prompt); "—" is what phones make of "--".
+_FLAG = re.compile(r"(?:^|\s)(?:--|—)([a-z]\w*)")
 _SIZE = re.compile(r"([1-9]\d{1,4})x([1-9]\d{1,4})")
 _RATIO = re.compile(r"([1-9]\d?):([1-9]\d?)")
 _ANY_SIZE = range(64, 4097)  # a model that lists no sizes: what any backend could make
@@ -45,7 +46,7 @@ def split(text: str) -> tuple[str, dict[str, str]] | BadParameter:
     found = list(_FLAG.finditer(text))
     flags: dict[str, str] = {}
     for index, match in enumerate(found):
-        name = match[1].lower()
+        name = match[1]
         end = found[index + 1].start() if index + 1 < len(found) else len(text)
         value = " ".join(text[match.end() : end].split())
         if name not in FLAGS:

@@ -94,9 +94,13 @@ class Images:
         # claimed in `_image` is what counts, the event only records it.
         data = [cast(ImageData, image) for image in shown]
         response = _json(ImagesResponse(created=int(time.time()), data=data))
-        await response.prepare(request)
-        await response.write_eof()
-        await asyncio.shield(self._delivered(given))
+        try:
+            await response.prepare(request)
+            await response.write_eof()
+        except ConnectionResetError:  # gone just now: its images were claimed all the same
+            log.info("gateway.api_client_gone")
+        finally:
+            await asyncio.shield(self._delivered(given))
         return response
 
     async def file(self, request: web.Request) -> web.StreamResponse:
@@ -124,8 +128,16 @@ class Images:
         for _ in range(count):
             job_id = api_job_id()
             decision, admission = await asyncio.gather(
-                self.limiter.acquire(user), self.active.admit(user, job_id)
+                self.limiter.acquire(user), self.active.admit(user, job_id), return_exceptions=True
             )
+            if isinstance(decision, BaseException) or isinstance(admission, BaseException):
+                # NATS failed one of them: no place may stay taken for a job never made.
+                placed = not isinstance(admission, BaseException) and admission.allowed
+                for taken in [*job_ids, job_id] if placed else job_ids:
+                    await self.endings.claim(taken, jobs.Ending.CANCELLED)
+                failed = decision if isinstance(decision, BaseException) else admission
+                assert isinstance(failed, BaseException)
+                raise failed
             refusal = None
             if not decision.allowed:
                 window = f"{self.limiter.limit} images per {self.limiter.window:g} s"

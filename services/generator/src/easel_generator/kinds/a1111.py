@@ -85,7 +85,9 @@ class A1111:
                 "POST", url, json=body, headers=self._headers
             ) as response:
                 data, complete = await read(response, MAX_ANSWER_BYTES)
-        except asyncio.CancelledError:
+        except (asyncio.CancelledError, httpx.HTTPError):
+            # Given up on, timed out or cut off: the render must not hold the GPU on (a
+            # retry would start a second one).
             await asyncio.shield(self._interrupt(task))
             raise
         finally:

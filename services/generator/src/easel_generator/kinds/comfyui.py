@@ -126,9 +126,11 @@ class ComfyUI:
                     if not queued.is_success:
                         return refusal(queued)
                     # An older build names it itself.
-                    prompt_id = str(queued.json().get("prompt_id", prompt_id))
+                    prompt_id = _prompt_id(queued, prompt_id)
                     ended = await _ending(ws, prompt_id, deadline, render)
-                except asyncio.CancelledError:
+                except (asyncio.CancelledError, httpx.HTTPError):
+                    # Given up on, timed out or cut off: it must not go on using the GPU
+                    # (a retry would queue it a second time).
                     await asyncio.shield(self._cancel(prompt_id))
                     raise
         if ended.verdict is not None:
@@ -137,7 +139,11 @@ class ComfyUI:
 
     async def _image(self, prompt_id: str, seed: int | None) -> Answer:
         history = await self._client.get(f"{self._base}/history/{prompt_id}")
-        found = first_image(history.json(), prompt_id) if history.is_success else None
+        try:
+            listed = history.json() if history.is_success else None
+            found = first_image(listed, prompt_id) if isinstance(listed, dict) else None
+        except (ValueError, AttributeError, TypeError):
+            found = None  # not ComfyUI's history: no image to fetch
         if found is None:
             failure = verdicts.Failure(ErrorCode.INVALID_IMAGE, "no image in the history")
             return Answer(history.status_code, failure)
@@ -202,6 +208,14 @@ async def _ending(
         ):
             raise httpx.RemoteProtocolError("the websocket closed before the prompt ended")
         # BINARY: a preview frame; nothing to read in it here
+
+
+def _prompt_id(queued: httpx.Response, ours: str) -> str:
+    try:
+        named = queued.json().get("prompt_id", ours)
+    except (ValueError, AttributeError):
+        return ours  # not the JSON ComfyUI answers: keep the id we gave it
+    return str(named)
 
 
 def refusal(response: httpx.Response) -> Answer:
