@@ -10,7 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 # 2: the requester is a tagged union (Telegram or an API key). Version 1 events (all from
 # Telegram, without the tag) still decode: consumers upgrade before front doors.
-# 3: a job carries its generation parameters (size, seed, …); older jobs have none.
+# 3: a job carries its generation parameters (size, seed, …); older jobs have none. A new
+# event is written in the lowest version that carries it (`JobEvent`), so an event without
+# what 3 added still reads as 2 to the release before.
 SCHEMA_VERSION: Literal[3] = 3
 
 JobId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_\-]+$")]

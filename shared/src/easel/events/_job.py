@@ -4,9 +4,9 @@ key), and when."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, ClassVar, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
 from easel.events._envelope import Event, KeyName
 from easel.events._limits import MAX_PROMPT_CHARS
@@ -103,7 +103,25 @@ class JobContext(BaseModel):
 class JobEvent(Event):
     """An event about one job: the job's context rides along from request to result."""
 
+    # The first version that has this event type at all.
+    since_version: ClassVar[int] = 2
+
     job: JobContext
+
+    @model_validator(mode="before")
+    @classmethod
+    def _lowest_version(cls, data: Any) -> Any:
+        """A new event is written in the lowest version that can carry it: 3 only for a
+        job with parameters, a reported seed, or an event type version 3 brought. The
+        consumers of the release before still read the others during a rolling upgrade."""
+        if not isinstance(data, dict) or "schema_version" in data:
+            return data  # read from the wire, or given: as it says
+        job = data.get("job")
+        params = job.params if isinstance(job, JobContext) else None
+        if isinstance(job, dict):
+            params = job.get("params")
+        uses_3 = params not in (None, Params(), {}) or data.get("seed") is not None
+        return {**data, "schema_version": 3 if uses_3 else cls.since_version}
 
     @classmethod
     def after(cls, source: JobEvent, **fields: Any) -> Self:

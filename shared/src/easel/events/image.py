@@ -36,6 +36,7 @@ class ImageProgress(JobEvent):
     about one a second per job at most, only on a change; EASEL_PROGRESS keeps the latest
     of each job for a few minutes, and the job view's history never holds it."""
 
+    since_version: ClassVar[int] = 3
     subject_prefix: ClassVar[str] = "image.progress"
     publisher: ClassVar[str] = "generator (a1111, comfyui)"
     consumers: ClassVar[tuple[str, ...]] = (

@@ -6,8 +6,16 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from easel.events import ErrorCode, ImageFailed, ImageRequested, JobContext, Params
-from easel_devtools.testing import enhanced, requested
+from easel.events import (
+    ErrorCode,
+    ImageFailed,
+    ImageGenerated,
+    ImageProgress,
+    ImageRequested,
+    JobContext,
+    Params,
+)
+from easel_devtools.testing import enhanced, generated, requested
 
 
 def test_the_deadline_runs_from_the_request() -> None:
@@ -34,8 +42,20 @@ def test_a_job_without_parameters_is_written_as_version_2_wrote_it() -> None:
     plain = requested("tg_1_1")
     written = json.loads(plain.model_dump_json())
     assert "params" not in written["job"]  # an older consumer (extra="forbid") reads it
+    assert written["schema_version"] == 2
     assert ImageRequested.model_validate_json(plain.model_dump_json()) == plain
-    sized = plain.model_copy(
-        update={"job": plain.job.model_copy(update={"params": Params(size="1024x1024")})}
+    sized = ImageRequested(
+        job_id="tg_1_2",
+        model="flux",
+        job=plain.job.model_copy(update={"params": Params(size="1024x1024")}),
     )
-    assert json.loads(sized.model_dump_json())["job"]["params"]["size"] == "1024x1024"
+    written = json.loads(sized.model_dump_json())
+    assert written["job"]["params"]["size"] == "1024x1024"
+    assert written["schema_version"] == 3
+    made = generated("tg_1_1")
+    seeded = ImageGenerated.after(
+        made, prompt="p", image=made.image, seed=7, queued_seconds=0, generation_seconds=1
+    )
+    assert seeded.schema_version == 3
+    assert ImageProgress.after(plain, percent=5).schema_version == 3
+    assert ImageRequested.model_validate_json(sized.model_dump_json()) == sized
