@@ -209,8 +209,9 @@ def test_an_api_client_gives_parameters_and_a_bad_size_is_a_400(
         )
         job_id = made.json()["id"]
         deadline = time.monotonic() + WAIT
-        while api.get(f"/v1/jobs/{job_id}").json()["state"] != "succeeded":
+        while (view := api.get(f"/v1/jobs/{job_id}").json())["state"] != "succeeded":
             assert time.monotonic() < deadline, "the job never succeeded"
             time.sleep(0.1)  # polling the view, as a client without SSE does
+        assert view["parameters"] == {"size": "1024x1024", "seed": 9}
     [job] = [j for j in backends.forge.jobs if "a tin robot" in j.prompt]
     assert (job.width, job.height, job.seed) == (1024, 1024, 9)

@@ -95,6 +95,9 @@ class JobView(BaseModel):
     created_at: str
     updated_at: str
     error: str | None = Field(default=None, description="Easel's error code, once failed")
+    parameters: dict[str, str | int | float] = Field(
+        default_factory=dict, description="size, seed, negative_prompt, steps: as the model takes"
+    )
     links: JobLinks
 
 

@@ -42,6 +42,7 @@ def job_view(
         created_at=record.requested_at.isoformat(),
         updated_at=max(record.stages.values(), default=record.requested_at).isoformat(),
         error=record.error_code.value if record.error_code else None,
+        parameters=record.parameters,
         links=JobLinks(
             self=f"{base}/v1/jobs/{record.job_id}", image=f"{base}/v1/jobs/{record.job_id}/image"
         ),
