@@ -142,10 +142,13 @@ async def test_a_render_that_times_out_is_interrupted_before_the_retry(
     comfy: ComfyUIStandin,
 ) -> None:
     comfy.script([Outcome(stall_at="KSampler")])
-    async with Backend(spec(comfy), retry_base_seconds=0.01, timeout_seconds=1.0) as backend:
+    async with Backend(spec(comfy), retry_base_seconds=0.01, timeout_seconds=2.0) as backend:
         result = await backend.generate("a stalled render")
     assert isinstance(result, Generated), result
-    assert result.attempts == 2
-    first, second = comfy.prompts
-    assert first.interrupted  # it did not hold the GPU through the retry
-    assert second.status == "success"
+    # On a loaded machine a normal render may time out too: every attempt but the last
+    # was stopped at the backend, none left running.
+    *given_up, last = comfy.prompts
+    assert len(given_up) == result.attempts - 1 >= 1
+    assert given_up[0].interrupted  # the stalled one did not hold the GPU through the retry
+    assert all(p.interrupted or p.deleted for p in given_up)
+    assert last.status == "success"
