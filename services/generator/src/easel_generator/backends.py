@@ -102,10 +102,9 @@ class Backend(contextlib.AbstractAsyncContextManager["Backend"]):
         hears how far the render has come (0–100), where the backend says. Of `params`,
         only what the backend takes is sent (the front door dropped the rest already)."""
         attempts = 0
-        params = params or Params()
-        fields = {k: v for k, v in params.backend_fields().items() if k in self.spec.accepts}
-        size = params.size if "size" in self.spec.accepts and params.size else self.spec.size
-        render = kinds.Render(prompt, size=size, params=dict(fields))
+        taken = {k: v for k, v in (params or Params()).given().items() if k in self.spec.accepts}
+        size = taken.pop("size", self.spec.size)
+        render = kinds.Render(prompt, size=None if size is None else str(size), params=taken)
         if progress is not None:
             render = dataclasses.replace(render, progress=progress)
         try:

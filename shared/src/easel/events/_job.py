@@ -70,10 +70,15 @@ class Params(BaseModel):
         default=(), description="what the user gave that the model cannot take, e.g. `--seed`"
     )
 
-    def backend_fields(self) -> dict[str, str | int]:
-        """The ones a backend is sent, besides the size."""
-        fields = {"seed": self.seed, "negative_prompt": self.negative_prompt, "steps": self.steps}
-        return {name: value for name, value in fields.items() if value is not None}
+    def given(self) -> dict[str, str | int | float]:
+        """The parameters set, by name (size, seed, negative_prompt, steps)."""
+        values: dict[str, str | int | None] = {
+            "size": self.size,
+            "seed": self.seed,
+            "negative_prompt": self.negative_prompt,
+            "steps": self.steps,
+        }
+        return {name: value for name, value in values.items() if value is not None}
 
 
 class JobContext(BaseModel):

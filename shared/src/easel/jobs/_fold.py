@@ -18,7 +18,6 @@ from easel.events import (
     ImageRequested,
     ImageStarted,
     JobEvent,
-    Params,
     PromptEnhanced,
     PromptEnhancing,
 )
@@ -35,7 +34,6 @@ _STAGE_OF: dict[type[JobEvent], JobState] = {
     ImageCancelled: JobState.CANCELLED,
 }
 T = TypeVar("T")
-_PARAMETERS = ("size", "seed", "negative_prompt", "steps")
 _NOTHING_SAID: dict[str, Any] = {
     "prompt": None,
     "enhanced": None,
@@ -92,7 +90,8 @@ def record_of(event: JobEvent, seq: int) -> JobRecord:
             said = {"error_code": code, "attempts": attempts}
     return JobRecord.model_construct(
         **(_NOTHING_SAID | said),
-        parameters=_parameters(event.job.params),
+        # The same in every event of the job (they all carry its context).
+        parameters=event.job.params.given(),
         job_id=event.job_id,
         model=event.model,
         owner=owner_of(event),
@@ -101,16 +100,6 @@ def record_of(event: JobEvent, seq: int) -> JobRecord:
         stages=stages,
         events=(seq,),
     )
-
-
-def _parameters(params: Params) -> dict[str, str | int | float]:
-    """What the job was given to render with: the same in every event of the job (they
-    all carry its context)."""
-    given: dict[str, str | int | float] = {}
-    for name in _PARAMETERS:
-        if (value := getattr(params, name)) is not None:
-            given[name] = value
-    return given
 
 
 def apply(record: JobRecord | None, event: JobEvent, seq: int) -> JobRecord:

@@ -32,7 +32,12 @@ _FLAG = re.compile(r"(?:^|\s)(?:--|—)([a-z]\w*)")
 _SIZE = re.compile(r"([1-9]\d{1,4})x([1-9]\d{1,4})")
 _RATIO = re.compile(r"([1-9]\d?):([1-9]\d?)")
 _ANY_SIZE = range(64, 4097)  # a model that lists no sizes: what any backend could make
-_PARAM_OF_FLAG = {"size": "size", "ar": "size", "seed": "seed", "no": "negative_prompt"}
+_FIELD_OF_FLAG = {"ar": "size", "no": "negative_prompt"}  # the others are named alike
+
+
+def field_of(flag: str) -> str:
+    """The `Params` field (and API body field) a flag sets: `--no` is `negative_prompt`."""
+    return _FIELD_OF_FLAG.get(flag, flag)
 
 
 @dataclass(frozen=True)
@@ -67,7 +72,7 @@ def check(flags: Mapping[str, str], spec: ModelSpec) -> Params | BadParameter:
         return BadParameter("Give --size or --ar, not both.", "size")
     values: dict[str, str | int] = {}
     for flag, raw in flags.items():
-        if _PARAM_OF_FLAG.get(flag, flag) not in spec.accepts:
+        if field_of(flag) not in spec.accepts:
             continue  # named in `ignored`: the backend never sees it, whatever its value
         match flag:
             case "size":
@@ -96,9 +101,7 @@ def check(flags: Mapping[str, str], spec: ModelSpec) -> Params | BadParameter:
         if isinstance(size, BadParameter):
             return size
         values["size"] = size
-    ignored = tuple(
-        f"--{flag}" for flag in flags if _PARAM_OF_FLAG.get(flag, flag) not in spec.accepts
-    )
+    ignored = tuple(f"--{flag}" for flag in flags if field_of(flag) not in spec.accepts)
     return Params.model_validate({**values, "ignored": ignored})
 
 

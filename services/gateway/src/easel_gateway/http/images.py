@@ -29,6 +29,7 @@ from easel.events import (
 from easel.images import ImageCorrupt, ImageReader
 from easel.keys import ApiKey
 from easel.settings import ModelRegistry
+from easel_gateway.core import params
 from easel_gateway.core.commands import ImageRequest
 from easel_gateway.core.jobs import api_job_id, api_requested, api_user
 from easel_gateway.core.validation import Accepted, Reason, Rejected, validate
@@ -47,7 +48,6 @@ log = structlog.get_logger("easel.gateway")
 M = TypeVar("M", bound=BaseModel)
 API_KEY = web.RequestKey("api_key", ApiKey)
 _API_JOB = re.compile(r"api_[0-9a-f]{32}")
-_API_FIELD = {"size": "size", "seed": "seed", "no": "negative_prompt", "steps": "steps"}
 
 
 @dataclass(frozen=True)
@@ -285,7 +285,7 @@ def rejection(rejected: Rejected) -> errors.ApiError:
         case Reason.BLOCKED:
             return errors.moderated()
         case Reason.BAD_PARAMETER:
-            return errors.bad_request(rejected.detail, param=_API_FIELD.get(rejected.param))
+            return errors.bad_request(rejected.detail, param=params.field_of(rejected.param))
 
 
 def _failure(result: jobs.Result) -> errors.ApiError:

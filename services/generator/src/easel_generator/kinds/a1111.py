@@ -105,11 +105,7 @@ class A1111:
             await asyncio.sleep(PROGRESS_EVERY_SECONDS)
             try:
                 if ask_task:
-                    answer = await self._client.post(
-                        f"{self._base}/internal/progress",
-                        json={"id_task": task, "id_live_preview": -1, "live_preview": False},
-                        headers=self._headers,
-                    )
+                    answer = await self._task_state(task)
                     if answer.status_code == 404:  # a build without it: ask about what runs
                         ask_task = False
                         continue
@@ -125,16 +121,20 @@ class A1111:
             if isinstance(done, int | float) and not isinstance(done, bool):
                 render.report(float(done))
 
+    async def _task_state(self, task: str) -> httpx.Response:
+        """`/internal/progress` about our task: whether it runs (`active`), how far."""
+        return await self._client.post(
+            f"{self._base}/internal/progress",
+            json={"id_task": task, "id_live_preview": -1, "live_preview": False},
+            headers=self._headers,
+        )
+
     async def _interrupt(self, task: str) -> None:
         """Stop the backend's render if it is ours: a job given up on (cancelled, or this
         replica stopping) must not hold the one GPU the next job waits for."""
         try:
             async with asyncio.timeout(INTERRUPT_SECONDS):
-                progress = await self._client.post(
-                    f"{self._base}/internal/progress",
-                    json={"id_task": task, "id_live_preview": -1, "live_preview": False},
-                    headers=self._headers,
-                )
+                progress = await self._task_state(task)
                 if progress.is_success and progress.json().get("active") is True:
                     await self._client.post(
                         f"{self._base}/sdapi/v1/interrupt", headers=self._headers
