@@ -8,8 +8,6 @@ from __future__ import annotations
 import base64
 import json
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -24,19 +22,8 @@ _chats = iter(range(7_100, 7_200))
 
 
 @pytest.fixture(scope="module")
-def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EaselSystem]:
-    workdir: Path = tmp_path_factory.mktemp("selfhosted")
-    easel = EaselSystem(workdir, self_hosted=True).start()
-    try:
-        yield easel
-    finally:
-        easel.stop()
-
-
-@pytest.fixture
-def backends(system: EaselSystem) -> SelfHosted:
-    assert system.self_hosted is not None
-    return system.self_hosted
+def system(self_hosted_system: EaselSystem) -> EaselSystem:
+    return self_hosted_system
 
 
 def photo_of(system: EaselSystem, text: str) -> bytes:
@@ -103,7 +90,15 @@ def test_an_api_client_gets_a_comfyui_image(system: EaselSystem, backends: SelfH
     models = httpx.get(
         f"{system.api_url}/v1/models", headers={"Authorization": f"Bearer {API_KEY}"}
     ).json()
-    assert [m["id"] for m in models["data"]] == ["flux", "sdxl", "forge", "comfy", "dalle"]
+    assert [m["id"] for m in models["data"]] == [
+        "flux",
+        "sdxl",
+        "forge",
+        "comfy",
+        "comfy-edit",
+        "dalle",
+        "gpt-image",
+    ]
 
 
 def test_no_backend_secret_is_logged(system: EaselSystem) -> None:

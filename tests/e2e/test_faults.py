@@ -29,7 +29,7 @@ POISON: list[tuple[str, bytes, str | None, str | None]] = [
     ("image.requested.flux", b"{not json", "enhancer", "undecodable"),
     (
         "image.requested.flux",
-        with_(requested("tg_1_1"), schema_version=4),
+        with_(requested("tg_1_1"), schema_version=5),
         "enhancer",
         "unsupported_version",
     ),
@@ -50,7 +50,7 @@ POISON: list[tuple[str, bytes, str | None, str | None]] = [
     ("image.started.flux", b"[]", "notifier", "undecodable"),
     (
         "image.generated.flux",
-        with_(generated("tg_1_5"), schema_version=4),
+        with_(generated("tg_1_5"), schema_version=5),
         "notifier",
         "unsupported_version",
     ),

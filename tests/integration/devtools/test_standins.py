@@ -15,8 +15,6 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 from aiogram import Bot, Dispatcher, Router
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
     TelegramBadRequest,
     TelegramConflictError,
@@ -50,26 +48,7 @@ from easel_devtools.standins import (
     png,
     sniff,
 )
-
-CHAT = 4242
-
-
-def make_bot(base_url: str, token: str = DEFAULT_TOKEN) -> Bot:
-    return Bot(token, session=AiohttpSession(api=TelegramAPIServer.from_base(base_url)))
-
-
-@pytest.fixture
-def telegram() -> Iterator[BotApiStandin]:
-    with BotApiStandin(chats=[CHAT]) as standin:
-        yield standin
-    assert standin.internal_errors == []
-
-
-@pytest.fixture
-async def bot(telegram: BotApiStandin) -> AsyncIterator[Bot]:
-    bot = make_bot(telegram.base_url)
-    yield bot
-    await bot.session.close()
+from easel_devtools.testing.bots import CHAT, standin_bot
 
 
 @pytest.fixture
@@ -152,7 +131,7 @@ def chat_body(prompt: str = "a red fox", **extra: object) -> dict[str, object]:
 async def test_get_me_and_wrong_token(telegram: BotApiStandin, bot: Bot) -> None:
     me = await bot.get_me()
     assert (me.id, me.is_bot, me.username) == (123456789, True, "easel_standin_bot")
-    intruder = make_bot(telegram.base_url, "987654321:WRONG-token")
+    intruder = standin_bot(telegram.base_url, "987654321:WRONG-token")
     with pytest.raises(TelegramUnauthorizedError, match="Unauthorized"):
         await intruder.get_me()
     await intruder.session.close()
@@ -403,7 +382,7 @@ async def test_allowed_updates_filters_callback_queries(telegram: BotApiStandin,
 
 async def test_an_expired_query_cannot_be_answered() -> None:
     with BotApiStandin(chats=[CHAT], callback_query_ttl=0) as telegram:
-        bot = make_bot(telegram.base_url)
+        bot = standin_bot(telegram.base_url)
         try:
             sent = await bot.send_message(CHAT, "Pick", reply_markup=keyboard([("A", "a")]))
             press = telegram.press_button(CHAT, sent.message_id, "a")

@@ -11,10 +11,11 @@ from collections.abc import Iterator
 import pytest
 from pydantic import SecretStr
 
-from easel.events import ErrorCode
+from easel.events import ErrorCode, Params
 from easel.settings import ModelSpec
 from easel_devtools.standins import A1111Standin, Behaviour, png
 from easel_generator.backends import Backend, Failed, Generated
+from easel_generator.kinds import Photo
 
 WAIT = 10.0
 AUTH = ("easel", "s3cret")
@@ -121,3 +122,17 @@ async def test_the_renders_progress_is_reported_while_it_runs(forge: A1111Standi
     assert seen, "no progress reported"
     assert seen == sorted(seen)
     assert all(0 <= percent < 100 for percent in seen)
+
+
+async def test_a_photo_goes_to_img2img_with_its_strength(forge: A1111Standin) -> None:
+    photo = Photo(png("a heron", width=64, height=96), "image/png")
+    params = Params(strength=0.4)
+    async with Backend(spec(forge), retry_base_seconds=0.01) as backend:
+        result = await backend.generate("a heron in ink", params=params, photo=photo)
+        plain = await backend.generate("a heron in ink", params=params)  # no photo: txt2img
+    assert isinstance(result, Generated), result
+    assert isinstance(plain, Generated), plain
+    made, text = forge.jobs
+    assert (made.endpoint, made.init_image, made.denoising_strength) == ("img2img", True, 0.4)
+    assert (text.endpoint, text.init_image, text.denoising_strength) == ("txt2img", False, None)
+    assert bytes(result.data) == png(f"a heron in ink|{made.seed}")

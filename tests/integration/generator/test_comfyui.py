@@ -6,16 +6,23 @@ queue while pending, interrupted (by its own id) while running."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 
-from easel.events import ErrorCode
+from easel.events import ErrorCode, Params
 from easel.settings import ModelSpec
 from easel_devtools.standins import png
-from easel_devtools.standins.comfyui import ComfyUIStandin, Outcome, default_workflow
+from easel_devtools.standins.comfyui import (
+    IMG2IMG_WORKFLOW_PATH,
+    ComfyUIStandin,
+    Outcome,
+    default_workflow,
+)
 from easel_generator.backends import Backend, Failed, Generated
+from easel_generator.kinds import Photo
 
 WAIT = 10.0
 INPUTS = {
@@ -152,3 +159,29 @@ async def test_a_render_that_times_out_is_interrupted_before_the_retry(
     assert given_up[0].interrupted  # the stalled one did not hold the GPU through the retry
     assert all(p.interrupted or p.deleted for p in given_up)
     assert last.status == "success"
+
+
+async def test_a_photo_is_uploaded_and_its_workflow_starts_from_it(comfy: ComfyUIStandin) -> None:
+    img2img = spec(comfy).model_copy(
+        update={
+            "graph": json.loads(IMG2IMG_WORKFLOW_PATH.read_text()),
+            "inputs": {
+                "prompt": "6.inputs.text",
+                "seed": "3.inputs.seed",
+                "image": "10.inputs.image",
+                "strength": "3.inputs.denoise",
+            },
+            "sizes": (),
+        }
+    )
+    photo = Photo(png("a heron", width=80, height=56), "image/png")
+    async with Backend(img2img, retry_base_seconds=0.01) as backend:
+        result = await backend.generate("a heron in ink", params=Params(strength=0.3), photo=photo)
+    assert isinstance(result, Generated), result
+    [record] = comfy.prompts
+    assert record.status == "success"
+    assert record.source_image is not None
+    assert record.source_image.startswith("easel_")
+    assert record.source_image.endswith(".png")
+    assert record.graph["3"]["inputs"]["denoise"] == 0.3
+    assert (record.width, record.height) == (80, 56)  # the photo's: no EmptyLatentImage

@@ -9,10 +9,11 @@ from collections.abc import Iterator
 import pytest
 from pydantic import SecretStr
 
-from easel.events import ErrorCode
+from easel.events import ErrorCode, Params
 from easel.settings import ModelSpec
 from easel_devtools.standins import DEFAULT_OPENAI_KEY, Behaviour, OpenAIImagesStandin, png
 from easel_generator.backends import Backend, Failed, Generated
+from easel_generator.kinds import Photo
 
 DALL_E_3 = ("1024x1024", "1792x1024", "1024x1792")
 
@@ -91,3 +92,16 @@ async def test_a_rate_limit_is_waited_out(openai: OpenAIImagesStandin) -> None:
         result = await backend.generate("a patient fox")
     assert isinstance(result, Generated), result
     assert result.attempts == 2
+
+
+async def test_a_photo_goes_to_the_edits_endpoint_as_a_file(openai: OpenAIImagesStandin) -> None:
+    sizes = ("1024x1024", "1536x1024")
+    photo = Photo(png("a heron", width=64, height=64), "image/png")
+    model = spec(openai, "gpt-image-1", sizes=sizes)
+    async with Backend(model, retry_base_seconds=0.01) as backend:
+        result = await backend.generate("a heron in ink", params=Params(strength=0.5), photo=photo)
+    assert isinstance(result, Generated), result
+    [request] = openai.requests
+    assert (request.endpoint, request.has_image, request.status) == ("edits", True, 200)
+    assert (request.model, request.size) == ("gpt-image-1", "1024x1024")
+    assert bytes(result.data) == png("a heron in ink|gpt-image-1|edits|0")

@@ -21,7 +21,7 @@ from easel.events import (
     JobContext,
     PromptEnhanced,
 )
-from easel.images import ImageWriter
+from easel.images import ImageReader, ImageWriter
 from easel.jobs import Endings, ServiceTimes
 from easel.settings import ModelRegistry, load_registry
 from easel_devtools.standins import (
@@ -267,6 +267,7 @@ async def test_a_redelivered_job_whose_image_is_stored_is_not_rendered_again(
             jobs = JobHandler(
                 publish=bus.publisher(js, "test"),
                 images=ImageWriter(store),
+                photos=ImageReader(js),
                 backend=backend,
                 endings=Endings(await js.key_value(bus.ENDINGS_BUCKET)),
                 service_times=ServiceTimes(await js.key_value(bus.SERVICE_TIMES_BUCKET)),

@@ -19,6 +19,7 @@ from easel.events import (
     ImageProgress,
     ImageStarted,
     Params,
+    PromptEnhanced,
     StoredImage,
 )
 from easel.images import Found
@@ -29,6 +30,7 @@ from easel_devtools.testing import MemoryEndings, MemoryServiceTimes, enhanced, 
 from easel_generator.backends import Expired, Failed, Generated
 from easel_generator.circuit_breaker import Breaker
 from easel_generator.handler import JobHandler, queued_seconds
+from easel_generator.kinds import Photo
 from easel_generator.verdicts import Body, Failure
 
 SPEC = models("http://127.0.0.1:9/flux").get("flux")
@@ -51,6 +53,7 @@ class Images:
 
     def __init__(self) -> None:
         self.stored: dict[str, Found] = {}
+        self.data: dict[str, bytes] = {}
         self.looked_up: list[str] = []
 
     async def find(self, name: str) -> Found | None:
@@ -68,7 +71,13 @@ class Images:
             sha256=hashlib.sha256(data).hexdigest(),
         )
         self.stored[name] = Found(image, generation_seconds)
+        self.data[name] = bytes(data)
         return image
+
+    async def fetch(self, image: StoredImage) -> memoryview | None:
+        """What the generator reads a photo to start from with (an ImageReader)."""
+        data = self.data.get(image.object_name)
+        return None if data is None else memoryview(data)
 
 
 class Backend:
@@ -80,6 +89,7 @@ class Backend:
         self.result = result
         self.reports = reports  # progress the render reports, in order
         self.prompts: list[str] = []
+        self.photos: list[Photo | None] = []
 
     async def generate(
         self,
@@ -87,8 +97,10 @@ class Backend:
         until: float | None = None,
         progress: Callable[[int], None] | None = None,
         params: Params | None = None,
+        photo: Photo | None = None,
     ) -> Generated | Failed | Expired:
         self.prompts.append(prompt)
+        self.photos.append(photo)
         for percent in self.reports:
             assert progress is not None
             progress(percent)
@@ -106,6 +118,7 @@ def handler(
     return JobHandler(
         publish=published,
         images=images,
+        photos=images,
         backend=backend,  # type: ignore[arg-type]
         endings=endings or MemoryEndings(),  # type: ignore[arg-type]
         service_times=service_times or MemoryServiceTimes(),  # type: ignore[arg-type]
@@ -139,6 +152,36 @@ async def test_the_renders_progress_is_published_once_per_change_and_second() ->
     assert [(p.job_id, p.percent) for p in progress] == [("tg_1_9", 10)]
     assert progress[0].subject == "image.progress.flux.tg_1_9"
     assert isinstance(published[-1], ImageGenerated)
+
+
+def from_photo(job_id: str, photo: StoredImage) -> PromptEnhanced:
+    source = enhanced(job_id)
+    params = Params(init_image=photo, strength=0.4)
+    return source.model_copy(update={"job": source.job.model_copy(update={"params": params})})
+
+
+async def test_a_job_from_a_photo_gives_the_backend_the_stored_photos_bytes() -> None:
+    published, images = Published(), Images()
+    photo = await images.put("tg_1_7.init", PNG, "image/png", 0)
+    backend = Backend(Generated(PNG, "image/png", attempts=1))
+    job = handler(published, images, backend)
+    assert await job.handle(from_photo("tg_1_7", photo), delivery()) == bus.ACK
+    assert backend.photos == [Photo(PNG, "image/png")]
+    assert isinstance(published[-1], ImageGenerated)
+
+
+async def test_a_job_whose_photo_is_gone_fails_without_reaching_the_backend() -> None:
+    published, images = Published(), Images()
+    photo = await images.put("tg_1_8.init", PNG, "image/png", 0)
+    del images.data["tg_1_8.init"]  # its TTL took it while the job waited
+    backend = Backend(Generated(PNG, "image/png", attempts=1))
+    job = handler(published, images, backend)
+    assert await job.handle(from_photo("tg_1_8", photo), delivery()) == bus.ACK
+    assert backend.prompts == []
+    (failed,) = published
+    assert isinstance(failed, ImageFailed)
+    assert failed.error_code is ErrorCode.PHOTO_UNAVAILABLE
+    assert failed.schema_version == 4
 
 
 async def test_a_failed_backend_fails_the_job_and_the_message_is_done() -> None:
@@ -251,8 +294,10 @@ class HangingBackend(Backend):
         until: float | None = None,
         progress: Callable[[int], None] | None = None,
         params: Params | None = None,
+        photo: Photo | None = None,
     ) -> Generated | Failed | Expired:
         self.prompts.append(prompt)
+        self.photos.append(photo)
         self.working.set()
         try:
             await asyncio.Event().wait()

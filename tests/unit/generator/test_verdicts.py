@@ -160,14 +160,6 @@ def test_exhausted_keeps_the_code_and_counts_attempts() -> None:
     )
 
 
-def test_image_type_by_magic_bytes() -> None:
-    assert verdicts.image_type(PNG) == "image/png"
-    assert verdicts.image_type(TINY_JPEG) == "image/jpeg"
-    assert verdicts.image_type(WEBP) == "image/webp"
-    assert verdicts.image_type(b"RIFF\x00\x00\x00\x00WAVEfmt ") is None
-    assert verdicts.image_type(b"") is None
-
-
 @pytest.mark.parametrize(("status", "label"), [(200, "2xx"), (404, "4xx"), (503, "5xx")])
 def test_status_class(status: int, label: str) -> None:
     assert verdicts.status_class(status) == label

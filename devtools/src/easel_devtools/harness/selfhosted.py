@@ -1,6 +1,7 @@
 """The backends people self-host, as stand-ins beside the two plain workers: AUTOMATIC1111
-(`forge`), ComfyUI (`comfy`) and OpenAI's Images API (`dalle`), with the MODELS_FILE that
-names all five models the way a deployment would."""
+(`forge`), ComfyUI (`comfy`, and `comfy-edit`, whose workflow starts from a photo) and
+OpenAI's Images API (`dalle`, and `gpt-image`, which edits photos too), with the
+MODELS_FILE that names them the way a deployment would."""
 
 from __future__ import annotations
 
@@ -8,11 +9,11 @@ import shutil
 from pathlib import Path
 
 from easel_devtools.standins import A1111Standin, ComfyUIStandin, OpenAIImagesStandin
-from easel_devtools.standins.comfyui import WORKFLOW_PATH
+from easel_devtools.standins.comfyui import IMG2IMG_WORKFLOW_PATH, WORKFLOW_PATH
 
 FORGE_USER, FORGE_PASSWORD = "easel", "forge-secret-for-tests-31d0"
 OPENAI_KEY = "sk-openai-secret-key-for-tests-9b2e"
-NEW_MODELS = ("forge", "comfy", "dalle")
+NEW_MODELS = ("forge", "comfy", "comfy-edit", "dalle", "gpt-image")
 
 _MODELS = """\
 [models.flux]
@@ -50,6 +51,18 @@ seed = "3.inputs.seed"
 width = "5.inputs.width"
 height = "5.inputs.height"
 
+[models.comfy-edit]
+display_name = "ComfyUI edit"
+backend = "comfyui"
+url = "{comfy}"
+workflow = "workflows/img2img.json"
+[models.comfy-edit.inputs]
+prompt = "6.inputs.text"
+negative_prompt = "7.inputs.text"
+seed = "3.inputs.seed"
+image = "10.inputs.image"
+strength = "3.inputs.denoise"
+
 [models.dalle]
 display_name = "DALL·E 3"
 backend = "openai_images"
@@ -57,6 +70,14 @@ url = "{openai}"
 api_key_env = "OPENAI_API_KEY"
 upstream_model = "dall-e-3"
 sizes = ["1024x1024", "1792x1024", "1024x1792"]
+
+[models.gpt-image]
+display_name = "GPT Image"
+backend = "openai_images"
+url = "{openai}"
+api_key_env = "OPENAI_API_KEY"
+upstream_model = "gpt-image-1"
+sizes = ["1024x1024", "1536x1024", "1024x1536"]
 """
 
 
@@ -73,6 +94,7 @@ class SelfHosted:
         self.openai.start()
         (workdir / "workflows").mkdir(parents=True, exist_ok=True)
         shutil.copy(WORKFLOW_PATH, workdir / "workflows" / "txt2img.json")
+        shutil.copy(IMG2IMG_WORKFLOW_PATH, workdir / "workflows" / "img2img.json")
         models = workdir / "models.toml"
         urls = {"forge": self.forge.base_url, "comfy": self.comfy.base_url}
         models.write_text(_MODELS.format(openai=self.openai.url, **urls))

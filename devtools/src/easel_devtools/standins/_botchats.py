@@ -55,6 +55,7 @@ class ChatMessage:
 
     first_text: str | None = None
     photo_file_id: str | None = None  # the largest size's: what sends the photo again
+    reply_to_message_id: int | None = None  # the message this one answers, if any
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,9 @@ class Message:
     photo_sizes: list[dict[str, Any]] | None = None
     reply_markup: Any = None
     entities: list[dict[str, Any]] | None = None
+    caption_entities: list[dict[str, Any]] | None = None
+    # The message this one replies to, in the same chat: shown as it is when serialised.
+    reply_to: Message | None = field(default=None, repr=False, compare=False)
     date: int = field(default_factory=lambda: int(time.time()))
     created_at: float = field(default_factory=time.monotonic)
     edits: list[tuple[float, str]] = field(default_factory=list)
@@ -161,21 +165,28 @@ class Message:
             reply_markup=self.reply_markup,
             first_text=self.first_text,
             photo_file_id=self.photo_sizes[-1]["file_id"] if self.photo_sizes else None,
+            reply_to_message_id=self.reply_to.message_id if self.reply_to else None,
         )
 
-    def to_json(self, chat: dict[str, Any]) -> dict[str, Any]:
+    def to_json(self, chat: dict[str, Any], *, with_reply: bool = True) -> dict[str, Any]:
+        """The Message object; a replied-to message is nested one level only (Telegram never
+        nests the reply's own reply) and left out once deleted, as Telegram leaves it out."""
         out: dict[str, Any] = {
             "message_id": self.message_id,
             "from": self.sender,
             "chat": chat,
             "date": self.date,
         }
+        replied = self.reply_to
+        if with_reply and replied is not None and replied.deleted_at is None:
+            out["reply_to_message"] = replied.to_json(chat, with_reply=False)
         optional = {
             "edit_date": self.edit_date,
             "text": self.text,
             "entities": self.entities,
             "photo": self.photo_sizes,
             "caption": self.caption,
+            "caption_entities": self.caption_entities,
         }
         out.update({key: value for key, value in optional.items() if value is not None})
         if self.inline_keyboard is not None:  # only inline keyboards are echoed back

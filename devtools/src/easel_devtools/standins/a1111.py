@@ -103,6 +103,7 @@ class A1111Job:
     batch_size: int
     n_iter: int
     init_image: bool  # img2img was sent at least one init image
+    denoising_strength: float | None  # img2img's (txt2img's only matters for hires fix)
     override_settings: dict[str, Any]
     received_at: float
     seed: int | None = None  # the concrete seed (-1 replaced), chosen when the job starts
@@ -614,6 +615,7 @@ class A1111Standin(StandinServer):
             batch_size=values["batch_size"],
             n_iter=values["n_iter"],
             init_image=bool(init_images),
+            denoising_strength=values["denoising_strength"] if endpoint == "img2img" else None,
             override_settings=values["override_settings"] or {},
             received_at=time.monotonic(),
         )

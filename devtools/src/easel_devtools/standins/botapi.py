@@ -1,10 +1,12 @@
 """`BotApiStandin`: api.telegram.org for one bot, with Telegram's limits and error wording.
 
-Serves `{base}/bot{token}/{method}` (aiogram: `TelegramAPIServer.from_base(base)`).
-Tests play the users (`send_user_message`, `press_button`) and read what the bot did
-(`messages`, `photos`, `callback_answers`, `commands`, counters). Text is stored as users
-see it: HTML tags removed when `parse_mode=HTML`, which is also what the length limits
-count. Inline keyboards are stored as Telegram echoes them back (see `reply_markup`).
+Serves `{base}/bot{token}/{method}` and, for files the bot asked for with getFile,
+`{base}/file/bot{token}/{file_path}` (aiogram: `TelegramAPIServer.from_base(base)`).
+Tests play the users (`send_user_message`, `send_user_photo`, both optionally as a reply,
+and `press_button`) and read what the bot did (`messages`, `photos`, `callback_answers`,
+`commands`, `downloads`, counters). Text is stored as users see it: HTML tags removed when
+`parse_mode=HTML`, which is also what the length limits count. Inline keyboards are stored
+as Telegram echoes them back (see `reply_markup`).
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 PHOTO_LIMIT = 10 * 1024 * 1024
 UPLOAD_LIMIT = 50 * 1024 * 1024  # Telegram's multipart ceiling; aiohttp answers 413 above
+DOWNLOAD_LIMIT = 20 * 1024 * 1024  # the largest file getFile lets a bot download
 # Not rate limited at all; everything else counts against the bot-wide limit.
 UNLIMITED = frozenset({"getUpdates", "getMe", "deleteWebhook", "setWebhook"})
 # Telegram's "1 message per second per chat" covers sending and editing messages.
@@ -72,6 +75,7 @@ CHAT_ACTIONS = frozenset(
     }
 )
 _PATH = re.compile(r"/bot([^/]+)/([A-Za-z_]+)/?")
+_NOT_FOUND = {"ok": False, "error_code": 404, "description": "Not Found"}
 _NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly"
     " the same as a current content and reply markup of the message"
@@ -129,6 +133,21 @@ def _visible(text: str | None, parse_mode: str | None) -> str | None:
     return html.unescape(re.sub(r"<[^>]*>", "", text))
 
 
+def _user(
+    chat_id: int, user_id: int | None, language_code: str | None, username: str | None
+) -> dict[str, Any]:
+    """The User object of whoever writes; in a private chat that is the chat's own user."""
+    uid = chat_id if user_id is None else user_id
+    if uid <= 0:
+        raise ValueError("messages in groups need a positive user_id")
+    user: dict[str, Any] = {"id": uid, "is_bot": False, "first_name": f"User{uid}"}
+    if username:
+        user["username"] = username
+    if language_code:
+        user["language_code"] = language_code
+    return user
+
+
 class BotApiStandin(StandinServer):
     def __init__(
         self,
@@ -171,6 +190,10 @@ class BotApiStandin(StandinServer):
         self._webhook_url = ""
         self._files: dict[str, bytes] = {}  # file_id -> the full picture
         self._ladders: dict[str, list[dict[str, Any]]] = {}  # file_id -> its photo's sizes
+        self._sizes: dict[str, dict[str, Any]] = {}  # file_id -> its PhotoSize (sans file_id)
+        self._file_paths: dict[str, str] = {}  # file_unique_id -> path getFile gave out
+        self._served: dict[str, bytes] = {}  # file_path -> what downloading it returns
+        self._downloads: list[str] = []  # file_path per successful download, in order
         self._calls: Counter[str] = Counter()
         self._responses: Counter[tuple[str, int]] = Counter()
         self._retry_after_count = 0
@@ -193,6 +216,7 @@ class BotApiStandin(StandinServer):
             "deleteMessage": self._delete_message,
             "sendPhoto": self._send_photo,
             "sendChatAction": self._send_chat_action,
+            "getFile": self._get_file,
             "answerCallbackQuery": self._answer_callback_query,
             "setMyCommands": self._set_my_commands,
             "getMyCommands": self._get_my_commands,
@@ -205,6 +229,7 @@ class BotApiStandin(StandinServer):
 
     def build_app(self) -> web.Application:
         app = web.Application(client_max_size=UPLOAD_LIMIT)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download, allow_head=False)
         app.router.add_route("*", "/{tail:.*}", self._handle)
         return app
 
@@ -217,22 +242,66 @@ class BotApiStandin(StandinServer):
         user_id: int | None = None,
         language_code: str | None = "en",
         username: str | None = None,
+        reply_to: int | None = None,
     ) -> Update:
-        """A user writes `text` in `chat_id`; queued for getUpdates. Unknown chats are created."""
-        uid = chat_id if user_id is None else user_id
-        if uid <= 0:
-            raise ValueError("messages in groups need a positive user_id")
-        user: dict[str, Any] = {"id": uid, "is_bot": False, "first_name": f"User{uid}"}
-        if username:
-            user["username"] = username
-        if language_code:
-            user["language_code"] = language_code
+        """A user writes `text` in `chat_id`; queued for getUpdates. Unknown chats are created.
+
+        `reply_to`: the id of a message in the chat (the user's or the bot's) this one
+        answers; it arrives nested as `reply_to_message`. ValueError if there is none.
+        """
+        user = _user(chat_id, user_id, language_code, username)
         with self._lock:
-            self._users[uid] = user
+            replied = self._replied(chat_id, reply_to)
+            self._users[user["id"]] = user
             chat = self._ensure_chat(chat_id, user)
             message = chat.add(
-                sender=user, from_bot=False, text=text, entities=command_entities(text)
+                sender=user,
+                from_bot=False,
+                text=text,
+                entities=command_entities(text),
+                reply_to=replied,
             )
+            update = self._queue(message.to_json(chat.to_json()))
+            self._changed()
+            return update
+
+    def send_user_photo(
+        self,
+        chat_id: int,
+        photo: bytes,
+        *,
+        caption: str | None = None,
+        user_id: int | None = None,
+        language_code: str | None = "en",
+        username: str | None = None,
+        reply_to: int | None = None,
+    ) -> Update:
+        """A user sends a picture (optionally captioned) in `chat_id`; queued for getUpdates.
+
+        It arrives as Telegram delivers a photo: `photo` is the ladder of re-encoded sizes
+        (every size's file_id downloads these bytes here, via getFile), and a caption that
+        starts with a /command carries a bot_command entity. Refused (ValueError) unless
+        `photo` is a PNG, JPEG or WebP: clients send only pictures as photos. Its size is not
+        limited, so a test can pass one over 20 MB to meet getFile's limit.
+        """
+        info = sniff(photo)
+        if info is None:
+            raise ValueError("not a PNG, JPEG or WebP image; users send only pictures as photos")
+        user = _user(chat_id, user_id, language_code, username)
+        with self._lock:
+            replied = self._replied(chat_id, reply_to)
+            self._users[user["id"]] = user
+            chat = self._ensure_chat(chat_id, user)
+            message = chat.add(
+                sender=user,
+                from_bot=False,
+                caption=caption or None,
+                caption_entities=command_entities(caption) if caption else None,
+                photo=photo,
+                reply_to=replied,
+            )
+            ladder = _new_ladder(_file_tag(message), len(photo), info.width, info.height)
+            message.photo_sizes = self._photo_sizes(message, photo, ladder)
             update = self._queue(message.to_json(chat.to_json()))
             self._changed()
             return update
@@ -341,6 +410,11 @@ class BotApiStandin(StandinServer):
         """Every photo the bot sent to the chat, including ones deleted later."""
         return [(m.photo, m.caption) for m in self.messages(chat_id) if m.photo and m.from_bot]
 
+    def downloads(self) -> list[str]:
+        """The file_path of every successful file download, in order (repeats included)."""
+        with self._lock:
+            return list(self._downloads)
+
     def callback_answers(self, callback_query_id: str | None = None) -> list[CallbackAnswer]:
         """Accepted answers in the order given (at most one per query), or the given query's."""
         with self._lock:
@@ -416,7 +490,8 @@ class BotApiStandin(StandinServer):
             return (
                 f"calls={dict(self._calls)} pending_updates={len(self._updates)} "
                 f"messages_per_chat={chats} unanswered_presses={unanswered} "
-                f"429s={self._retry_after_count} bad_requests={self._bad_requests[-3:]}"
+                f"429s={self._retry_after_count} bad_requests={self._bad_requests[-3:]} "
+                f"downloads={len(self._downloads)}"
             )
 
     # -- plumbing ------------------------------------------------------------------------
@@ -431,6 +506,18 @@ class BotApiStandin(StandinServer):
                 chat = Chat(chat_id, f"Group {chat_id}")
             self._chats[chat_id] = chat
         return chat
+
+    def _replied(self, chat_id: int, message_id: int | None) -> Message | None:
+        """The message a user's reply answers; only one still in the chat can be replied to."""
+        if message_id is None:
+            return None
+        chat = self._chats.get(chat_id)
+        message = chat.messages.get(message_id) if chat else None
+        if chat is None or message is None:
+            raise ValueError(f"no message {message_id} in chat {chat_id} to reply to")
+        if message.deleted_at is not None:
+            raise ValueError(f"message {message_id} was deleted; users cannot reply to it")
+        return message
 
     def _push(self, kind: str, payload: dict[str, Any]) -> int:
         update_id = self._next_update_id
@@ -479,9 +566,7 @@ class BotApiStandin(StandinServer):
     async def _handle(self, request: web.Request) -> web.Response:
         match = _PATH.fullmatch(request.path)
         if match is None:
-            return web.json_response(
-                {"ok": False, "error_code": 404, "description": "Not Found"}, status=404
-            )
+            return web.json_response(_NOT_FOUND, status=404)
         token, name = match.groups()
         method = self._canonical.get(name.lower(), name)
         with self._lock:
@@ -517,6 +602,18 @@ class BotApiStandin(StandinServer):
                 self._bad_requests.append((method, body["description"]))
             self._changed()
         return web.json_response(body, status=status)
+
+    async def _download(self, request: web.Request) -> web.Response:
+        """GET /file/bot{token}/{file_path}: only paths getFile gave this bot exist."""
+        path = request.match_info["path"]
+        with self._lock:
+            data = self._served.get(path) if request.match_info["token"] == self.token else None
+            if data is not None:
+                self._downloads.append(path)
+                self._changed()
+        if data is None:
+            return web.json_response(_NOT_FOUND, status=404)
+        return web.Response(body=data, content_type="application/octet-stream")
 
     # -- methods -------------------------------------------------------------------------
     def _get_me(self, params: Params) -> dict[str, Any]:
@@ -756,8 +853,34 @@ class BotApiStandin(StandinServer):
             file_id = f"AgACAgIAAxkDAAI{_file_tag(message)}{index}"
             self._files[file_id] = data
             self._ladders[file_id] = ladder
+            self._sizes[file_id] = size
             sizes.append({"file_id": file_id, **size})
         return sizes
+
+    def _get_file(self, params: Params) -> dict[str, Any]:
+        """A File with the path to download it from. Paths belong to the file, not the id:
+        every file_id of one file (each message has its own) gives the same path."""
+        file_id = params.text("file_id") or ""
+        if not file_id:
+            raise bad_request("file_id not specified")
+        size = self._sizes.get(file_id)
+        if size is None:
+            raise bad_request("invalid file_id")
+        if size["file_size"] > DOWNLOAD_LIMIT:
+            raise bad_request("file is too big")
+        self._admit("getFile", None)
+        unique_id = size["file_unique_id"]
+        path = self._file_paths.get(unique_id)
+        if path is None:
+            path = f"photos/file_{len(self._file_paths)}.jpg"  # Telegram stores photos as JPEG
+            self._file_paths[unique_id] = path
+            self._served[path] = self._files[file_id]
+        return {
+            "file_id": file_id,
+            "file_unique_id": unique_id,
+            "file_size": size["file_size"],
+            "file_path": path,
+        }
 
     def _send_chat_action(self, params: Params) -> bool:
         chat = self._chat(params)

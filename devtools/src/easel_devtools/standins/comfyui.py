@@ -48,6 +48,7 @@ from easel_devtools.standins.workers import HTML_PAGE, Behaviour, json_error
 
 DEFAULT_CHECKPOINT = "v1-5-pruned-emaonly.safetensors"
 WORKFLOW_PATH = Path(__file__).with_name("comfyui_workflow.json")
+IMG2IMG_WORKFLOW_PATH = Path(__file__).with_name("comfyui_img2img.json")  # from a photo
 OOM_ERROR = (
     "torch.OutOfMemoryError",
     "CUDA out of memory. Tried to allocate 2.00 GiB. GPU 0 has a total capacity of 7.78 GiB "

@@ -19,7 +19,7 @@ import aiohttp
 from easel import bus, jobs
 from easel.controls import Blocklist, CircuitStates, ModelPauses, UserList
 from easel.events import JobEvent
-from easel.images import ImageReader
+from easel.images import ImageReader, ImageWriter
 from easel.jobs import (
     Endings,
     JobStore,
@@ -41,6 +41,7 @@ from easel_gateway.http.webhooks import WebhookSender
 from easel_gateway.settings import Settings
 from easel_gateway.stores.active_jobs import ActiveJobs
 from easel_gateway.stores.claims import JobClaims
+from easel_gateway.stores.photos import PhotoStore
 from easel_gateway.stores.rate_limits import RateLimiter
 from easel_gateway.telegram.failure import GatewayFailed
 
@@ -181,6 +182,9 @@ async def build(
         await rt.js.key_value(bus.JOB_CLAIMS_BUCKET), stale_after=settings.claim_stale_seconds
     )
     controls = await rt.js.key_value(bus.CONTROLS_BUCKET)
+    budget = Budget(rt.nc, settings.telegram_bot_id, settings.telegram_bot_calls_per_second)
+    bot = build_bot(settings, budget)
+    stack.push_async_callback(bot.session.close)
     dispatcher, context = build_dispatcher(
         settings=settings,
         registry=rt.registry,
@@ -196,10 +200,9 @@ async def build(
         pauses=ModelPauses(rt.js, controls),
         circuits=CircuitStates(controls),
         blocklist=shared.blocklist,
+        photos=PhotoStore(ImageWriter(await bus.images_store(rt.js, settings))),
+        bot=bot,
     )
-    budget = Budget(rt.nc, settings.telegram_bot_id, settings.telegram_bot_calls_per_second)
-    bot = build_bot(settings, budget)
-    stack.push_async_callback(bot.session.close)
     if settings.gateway_mode == "webhook":
         return WebhookServer(dispatcher, bot, context, settings)
     polling = await lease(rt.js, f"polling_{bot.id}")

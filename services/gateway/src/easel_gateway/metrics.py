@@ -14,8 +14,12 @@ REQUEST_OUTCOMES = (
     "rejected_too_many_active",  # the user has MAX_ACTIVE_JOBS_PER_USER in progress already
     "rejected_blocked",  # the prompt matched the operator's BLOCKLIST_FILE
     "rejected_not_allowed",  # ACCESS=allowlist and not allowed, or denied by an admin
+    "rejected_bad_parameter",  # --size, --seed … out of range, or not the model's
+    "rejected_photo_not_taken",  # a photo to start from, for a model that cannot
+    "rejected_photo_needed",  # a model that starts from a photo, without one
     "failed_bus",  # NATS could not claim, rate-limit or publish: the user is told to retry
     "failed_telegram",  # the status message could not be sent, so nothing was queued
+    "failed_photo",  # the photo to start from could not be fetched from Telegram
     "handed_over",  # this handler stalled and a redelivery took its claim over
 )
 

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from easel import bus
 from easel.controls import CircuitStates
 from easel.events import ImageCancelled, PromptEnhanced
-from easel.images import ImageWriter
+from easel.images import ImageReader, ImageWriter
 from easel.jobs import Endings, ServiceTimes
 from easel.runtime import Runtime, run, until_stopped
 from easel_generator.backends import Backend
@@ -35,6 +35,7 @@ log = structlog.get_logger("easel.generator")
 async def serve(rt: Runtime[Settings]) -> None:
     settings = rt.settings
     images = ImageWriter(await bus.images_store(rt.js, settings))
+    photos = ImageReader(rt.js)
     endings = Endings(await rt.js.key_value(bus.ENDINGS_BUCKET))
     service_times = ServiceTimes(await rt.js.key_value(bus.SERVICE_TIMES_BUCKET))
     decode = bus.decoder(PromptEnhanced).validate_json
@@ -96,6 +97,7 @@ async def serve(rt: Runtime[Settings]) -> None:
             handler = JobHandler(
                 publish=bus.publisher(rt.js, "generator"),
                 images=images,
+                photos=photos,
                 backend=backend,
                 endings=endings,
                 service_times=service_times,

@@ -96,15 +96,24 @@ class Backend(contextlib.AbstractAsyncContextManager["Backend"]):
         until: float | None = None,
         progress: Callable[[int], None] | None = None,
         params: Params | None = None,
+        photo: kinds.Photo | None = None,
     ) -> Generated | Failed | Expired:
         """The image, or why not. Waits for the circuit between attempts, up to `until`
         (time.monotonic()), after which it gives up without another attempt. `progress`
         hears how far the render has come (0–100), where the backend says. Of `params`,
-        only what the backend takes is sent (the front door dropped the rest already)."""
+        only what the backend takes is sent (the front door dropped the rest already);
+        `photo` is the picture `params.init_image` names, read by the caller."""
         attempts = 0
         taken = {k: v for k, v in (params or Params()).given().items() if k in self.spec.accepts}
         size = taken.pop("size", self.spec.size)
-        render = kinds.Render(prompt, size=None if size is None else str(size), params=taken)
+        if photo is None:
+            taken.pop("strength", None)  # of a photo, and there is none
+        render = kinds.Render(
+            prompt,
+            size=None if size is None else str(size),
+            params=taken,
+            photo=photo if "image" in self.spec.accepts else None,
+        )
         if progress is not None:
             render = dataclasses.replace(render, progress=progress)
         try:

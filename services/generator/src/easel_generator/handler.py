@@ -30,12 +30,13 @@ from easel.events import (
     PromptEnhanced,
 )
 from easel.events import StoredImage as Stored
-from easel.images import Found
+from easel.images import Found, ImageCorrupt
 from easel.jobs import Ending, Endings, ServiceTimes
 from easel.settings import ModelSpec
 from easel_generator import metrics
 from easel_generator.backends import Expired, Failed, Generated
 from easel_generator.circuit_breaker import Breaker
+from easel_generator.kinds import Photo
 from easel_generator.progress import ProgressGate
 from easel_generator.verdicts import Body, Failure
 
@@ -53,6 +54,12 @@ class Images(Protocol):
     ) -> Stored: ...
 
 
+class Photos(Protocol):
+    """Where the photo an image-to-image job starts from is: `easel.images.ImageReader`."""
+
+    async def fetch(self, image: Stored) -> memoryview | None: ...
+
+
 class Backend(Protocol):
     """A model's backend: `easel_generator.backends.Backend`."""
 
@@ -65,6 +72,7 @@ class Backend(Protocol):
         until: float | None = None,
         progress: Callable[[int], None] | None = None,
         params: Params | None = None,
+        photo: Photo | None = None,
     ) -> Generated | Failed | Expired: ...
 
 
@@ -74,6 +82,7 @@ class JobHandler:
         *,
         publish: bus.Publish,
         images: Images,
+        photos: Photos,
         backend: Backend,
         endings: Endings,
         service_times: ServiceTimes,
@@ -81,6 +90,7 @@ class JobHandler:
     ) -> None:
         self._publish = publish
         self._images = images
+        self._photos = photos
         self._backend = backend
         self._endings = endings
         self._service_times = service_times
@@ -129,13 +139,17 @@ class JobHandler:
             log.info("generator.image_already_stored", attempt=delivery.attempt)
             await self._announce(event, found.image, queued, found.generation_seconds)
             return bus.ACK
+        photo = await self._photo(event.job.params.init_image)
+        if isinstance(photo, Failed):
+            await self._fail(event, photo)
+            return bus.ACK
         log.info("generator.job_started", attempt=delivery.attempt, queued_seconds=queued)
         until = time.monotonic() + (deadline - started_at) / timedelta(seconds=1)
         async with bus.publishing(self._publish, started):
             began = time.perf_counter()
             with metrics.IN_FLIGHT.labels(self._model).track_inprogress():
                 render = self._backend.generate(
-                    event.prompt, until, self._progress_of(event), event.job.params
+                    event.prompt, until, self._progress_of(event), event.job.params, photo
                 )
                 result = await _unless(cancelled, render)
             elapsed = time.perf_counter() - began
@@ -165,6 +179,18 @@ class JobHandler:
                 await self._fail(event, Failed(failure, attempts))
                 return bus.Term(bus.Reason.DEADLINE, detail)
         return bus.ACK
+
+    async def _photo(self, stored: Stored | None) -> Photo | Failed | None:
+        """The photo the job starts from, if any; a failure if it is gone or damaged."""
+        if stored is None:
+            return None
+        try:
+            data = await self._photos.fetch(stored)
+        except ImageCorrupt as error:
+            return Failed(Failure(ErrorCode.PHOTO_UNAVAILABLE, f"damaged: {error}"), 0)
+        if data is None:  # its bucket's TTL took it: the job waited that long
+            return Failed(Failure(ErrorCode.PHOTO_UNAVAILABLE, "gone from the store"), 0)
+        return Photo(bytes(data), stored.content_type)
 
     def _progress_of(self, event: PromptEnhanced) -> Callable[[int], None]:
         """What the backend's progress reports go to: `image.progress`, gated, one publish

@@ -14,16 +14,11 @@ from dataclasses import dataclass
 import httpx
 
 from easel.events import ErrorCode
+from easel.images import image_type
 
 MAX_RETRY_AFTER_SECONDS = 60.0
 _MODERATION = re.compile(r"moderat|safety|nsfw", re.IGNORECASE)
 _MODERATION_STATUSES = frozenset({400, 422, 451})
-_MAGIC: tuple[tuple[bytes, str], ...] = (
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"GIF87a", "image/gif"),
-    (b"GIF89a", "image/gif"),
-)
 
 
 @dataclass(frozen=True)
@@ -92,17 +87,6 @@ def backend_down(verdict: Verdict) -> bool:
 def exhausted(last: Retryable, attempts: int) -> Failure:
     """The job's failure once the retries are spent."""
     return Failure(last.code, f"{last.detail}, {attempts} attempts")
-
-
-def image_type(body: Body) -> str | None:
-    """The MIME type the magic bytes prove (PNG, JPEG, WebP, GIF), else None."""
-    head = bytes(body[:12])
-    for magic, mime in _MAGIC:
-        if head.startswith(magic):
-            return mime
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    return None
 
 
 def parse_retry_after(value: str | None) -> float | None:

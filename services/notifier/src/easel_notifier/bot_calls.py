@@ -14,7 +14,7 @@ import structlog
 from aiogram import Bot
 from aiogram.types import InputFile
 
-from easel.telegram import Accepted, CallResult, cancel_keyboard, classify
+from easel.telegram import Accepted, CallResult, cancel_keyboard, classify, result_keyboard
 from easel_notifier import metrics
 
 
@@ -32,6 +32,8 @@ class SendPhoto:
     photo: bytes | memoryview
     filename: str
     caption: str
+    job: str | None = None  # the job whose "🔁 Again" (and "🎲 Variation") it carries
+    variation: bool = False
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,10 @@ class TelegramClient:
                 )
             case SendPhoto(chat_id=chat_id, photo=photo, filename=filename, caption=caption):
                 file = _PhotoFile(photo, filename)
-                sent = await self._bot.send_photo(chat_id=chat_id, photo=file, caption=caption)
+                buttons = result_keyboard(request.job, request.variation) if request.job else None
+                sent = await self._bot.send_photo(
+                    chat_id=chat_id, photo=file, caption=caption, reply_markup=buttons
+                )
                 return sent.photo[-1].file_id if sent.photo else None
             case DeleteMessage(chat_id=chat_id, message_id=message_id):
                 await self._bot.delete_message(chat_id=chat_id, message_id=message_id)

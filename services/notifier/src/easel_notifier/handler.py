@@ -196,11 +196,14 @@ class ResultHandler:
             if data is None:
                 return None
             extension = mimetypes.guess_extension(event.image.content_type) or ""
+            spec = self._registry.get(event.model)
             photo = SendPhoto(
                 requester.chat_id,
                 data,
                 f"{event.job_id}{extension}",
                 texts.caption(model, event.prompt, event.seed, event.job.params.ignored),
+                job=event.job_id,
+                variation=spec is not None and "image" in spec.accepts,
             )
             return await self._outbox.deliver(
                 photo,

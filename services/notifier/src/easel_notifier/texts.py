@@ -112,6 +112,9 @@ _FAILURES: dict[ErrorCode, str] = {
         "⌛ Your {model} image was ready, but it expired before it could be sent. "
         "Please send your request again."
     ),
+    ErrorCode.PHOTO_UNAVAILABLE: (
+        "🖼️ The photo to start from is no longer available. Please send it again."
+    ),
     ErrorCode.INTERNAL: (
         "⚠️ Something went wrong on our side while creating your image. "
         "The team has been alerted; please try again."

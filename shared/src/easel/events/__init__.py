@@ -16,6 +16,7 @@ from easel.events._job import (
     TelegramRequester,
 )
 from easel.events._limits import MAX_PROMPT_CHARS
+from easel.events._stored import StoredImage
 from easel.events.image import (
     ErrorCode,
     ImageCancelled,
@@ -25,7 +26,6 @@ from easel.events.image import (
     ImageProgress,
     ImageRequested,
     ImageStarted,
-    StoredImage,
 )
 from easel.events.prompt import PromptEnhanced, PromptEnhancing
 

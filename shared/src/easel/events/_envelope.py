@@ -13,7 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field
 # 3: a job carries its generation parameters (size, seed, …); older jobs have none. A new
 # event is written in the lowest version that carries it (`JobEvent`), so an event without
 # what 3 added still reads as 2 to the release before.
-SCHEMA_VERSION: Literal[3] = 3
+# 4: a job may start from a photo (`Params.init_image`, `Params.strength`).
+SCHEMA_VERSION: Literal[4] = 4
 
 JobId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_\-]+$")]
 # An API key's name: `easel keys create NAME`; a KV key token and a job owner's key.
@@ -49,7 +50,7 @@ class Event(BaseModel):
         description="`tg_<chat>_<message>` from Telegram, `cli_<hex>` from `easel submit`"
     )
     event_type: str
-    schema_version: Literal[1, 2, 3] = SCHEMA_VERSION
+    schema_version: Literal[1, 2, 3, 4] = SCHEMA_VERSION
     occurred_at: datetime = Field(default_factory=_now, description="UTC")
     model: ModelName = Field(description="a name from the model registry")
 

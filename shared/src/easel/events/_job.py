@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_val
 
 from easel.events._envelope import Event, KeyName
 from easel.events._limits import MAX_PROMPT_CHARS
+from easel.events._stored import StoredImage
 
 
 class TelegramRequester(BaseModel):
@@ -66,17 +67,25 @@ class Params(BaseModel):
     seed: int | None = Field(default=None, ge=0, le=SEED_MAX, description="else a random one")
     negative_prompt: str | None = Field(default=None, min_length=1, max_length=MAX_NEGATIVE_CHARS)
     steps: int | None = Field(default=None, ge=1, le=150)
+    init_image: StoredImage | None = Field(
+        default=None, description="the photo to start from (version 4); else from noise"
+    )
+    strength: float | None = Field(
+        default=None, ge=0.0, le=1.0, description="how far from the photo (version 4)"
+    )
     ignored: tuple[str, ...] = Field(
         default=(), description="what the user gave that the model cannot take, e.g. `--seed`"
     )
 
     def given(self) -> dict[str, str | int | float]:
-        """The parameters set, by name (size, seed, negative_prompt, steps)."""
-        values: dict[str, str | int | None] = {
+        """The parameters set, by name (size, seed, negative_prompt, steps, strength); the
+        photo to start from is `init_image`, not one of them."""
+        values: dict[str, str | int | float | None] = {
             "size": self.size,
             "seed": self.seed,
             "negative_prompt": self.negative_prompt,
             "steps": self.steps,
+            "strength": self.strength,
         }
         return {name: value for name, value in values.items() if value is not None}
 
@@ -116,17 +125,24 @@ class JobEvent(Event):
     @model_validator(mode="before")
     @classmethod
     def _lowest_version(cls, data: Any) -> Any:
-        """A new event is written in the lowest version that can carry it: 3 only for a
-        job with parameters, a reported seed, or an event type version 3 brought. The
-        consumers of the release before still read the others during a rolling upgrade."""
+        """A new event is written in the lowest version that can carry it: 4 only for a
+        job that starts from a photo, 3 for other parameters, a reported seed, or an event
+        type version 3 brought. The consumers of the release before still read the others
+        during a rolling upgrade."""
         if not isinstance(data, dict) or "schema_version" in data:
             return data  # read from the wire, or given: as it says
         job = data.get("job")
-        params = job.params if isinstance(job, JobContext) else None
-        if isinstance(job, dict):
-            params = job.get("params")
-        uses_3 = params not in (None, Params(), {}) or data.get("seed") is not None
-        return {**data, "schema_version": 3 if uses_3 else cls.since_version}
+        raw = job.get("params") if isinstance(job, dict) else getattr(job, "params", None)
+        if isinstance(raw, Params):
+            raw = raw.model_dump(exclude_defaults=True)
+        params: dict[str, Any] = raw if isinstance(raw, dict) else {}
+        if params.get("init_image") is not None or params.get("strength") is not None:
+            version = 4
+        elif params or data.get("seed") is not None:
+            version = 3
+        else:
+            version = 0
+        return {**data, "schema_version": max(version, cls.since_version)}
 
     @classmethod
     def after(cls, source: JobEvent, **fields: Any) -> Self:

@@ -6,10 +6,11 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import ClassVar, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from easel.events._job import JobEvent
 from easel.events._limits import MAX_PROMPT_CHARS
+from easel.events._stored import StoredImage
 
 
 class ImageRequested(JobEvent):
@@ -62,18 +63,6 @@ class ImageProgress(JobEvent):
         return f"{self.event_type}:{self.event_id}"
 
 
-class StoredImage(BaseModel):
-    """An image in the Object Store; the bytes never travel inside an event."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    bucket: str = Field(description="the Object Store bucket it is in; readers open that one")
-    object_name: str = Field(description="the job id")
-    size: int = Field(ge=1, description="bytes")
-    content_type: str
-    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-
-
 class ImageGenerated(JobEvent):
     """Generator → notifier: the image is stored and ready to deliver."""
 
@@ -106,6 +95,7 @@ class ErrorCode(StrEnum):
     INVALID_IMAGE = "invalid_image"
     UNKNOWN_MODEL = "unknown_model"
     EXPIRED = "expired"  # the image was gone (its TTL) before it could be delivered
+    PHOTO_UNAVAILABLE = "photo_unavailable"  # the photo to start from was gone or damaged
     INTERNAL = "internal"
 
 

@@ -92,6 +92,7 @@ def record_of(event: JobEvent, seq: int) -> JobRecord:
         **(_NOTHING_SAID | said),
         # The same in every event of the job (they all carry its context).
         parameters=event.job.params.given(),
+        init_image=event.job.params.init_image,
         job_id=event.job_id,
         model=event.model,
         owner=owner_of(event),
@@ -121,6 +122,7 @@ def merge(a: JobRecord, b: JobRecord) -> JobRecord:
             "prompt": _either(a.prompt, b.prompt),
             "enhanced": _either(a.enhanced, b.enhanced),
             "parameters": _either(a.parameters or None, b.parameters or None) or {},
+            "init_image": _either(a.init_image, b.init_image),
             "stages": stages,
             "attempts": max(a.attempts, b.attempts),
             "error_code": _either(a.error_code, b.error_code),

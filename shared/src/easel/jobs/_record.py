@@ -15,6 +15,7 @@ from easel.events import (
     JobId,
     ModelName,
     Requester,
+    StoredImage,
     TelegramRequester,
 )
 
@@ -79,6 +80,7 @@ class JobRecord(BaseModel):
     prompt: str | None = Field(default=None, description="the prompt the model was given")
     enhanced: bool | None = None
     parameters: dict[str, str | int | float] = Field(default_factory=dict)
+    init_image: StoredImage | None = Field(default=None, description="the photo it started from")
     stages: dict[JobState, datetime] = Field(
         default_factory=dict, description="when each stage was first entered"
     )

@@ -85,18 +85,28 @@ class ModelSpec(BaseModel):
 
     @property
     def accepts(self) -> frozenset[str]:
-        """The generation parameters this model's backend can take."""
+        """The generation parameters this model's backend can take; `image` is a photo to
+        start from (image-to-image)."""
         match self.backend:
             case "a1111":
-                return frozenset({"size", "seed", "negative_prompt", "steps"})
+                return frozenset({"size", "seed", "negative_prompt", "steps", "image", "strength"})
             case "openai_images":  # the API refuses sizes the model does not list
-                return frozenset({"size"}) if self.sizes else frozenset()
+                sizes = frozenset({"size"}) if self.sizes else frozenset()
+                # dall-e-3 has no edits endpoint; dall-e-2 and the GPT image models do.
+                edits = not (self.upstream_model or self.name).startswith("dall-e-3")
+                return sizes | ({"image"} if edits else set())
             case "comfyui":
                 needs = {"size": ("width", "height"), "seed": ("seed",)}
-                needs["negative_prompt"] = ("negative_prompt",)
+                needs |= {p: (p,) for p in ("negative_prompt", "image", "strength")}
                 return frozenset(p for p, f in needs.items() if all(x in self.inputs for x in f))
             case _:
                 return frozenset()  # a prompt, and nothing else
+
+    @property
+    def needs_image(self) -> bool:
+        """Every job starts from a photo: a ComfyUI workflow that loads one cannot run
+        without it."""
+        return self.backend == "comfyui" and "image" in self.inputs
 
     @property
     def size(self) -> str | None:

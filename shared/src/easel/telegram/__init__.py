@@ -22,7 +22,14 @@ from easel.telegram._settings import TelegramSettings
 
 if TYPE_CHECKING:
     from easel.telegram._bot import create_bot
-    from easel.telegram._buttons import Action, Press, cancel_keyboard, job_button, pressed
+    from easel.telegram._buttons import (
+        Action,
+        Press,
+        cancel_keyboard,
+        job_button,
+        pressed,
+        result_keyboard,
+    )
     from easel.telegram._errors import (
         Accepted,
         CallResult,
@@ -35,7 +42,10 @@ if TYPE_CHECKING:
 
 _WITH_AIOGRAM = {
     "create_bot": "_bot",
-    **dict.fromkeys(("Action", "Press", "cancel_keyboard", "job_button", "pressed"), "_buttons"),
+    **dict.fromkeys(
+        ("Action", "Press", "cancel_keyboard", "job_button", "pressed", "result_keyboard"),
+        "_buttons",
+    ),
     **dict.fromkeys(
         ("Accepted", "CallResult", "Gone", "Rejected", "RetryAfter", "Transient", "classify"),
         "_errors",
@@ -71,4 +81,5 @@ __all__ = [
     "create_bot",
     "job_button",
     "pressed",
+    "result_keyboard",
 ]

@@ -17,6 +17,8 @@ _CALLBACK_DATA_BYTES = 64  # Telegram's limit
 class Action(StrEnum):
     CANCEL = "cancel"  # the status message's "✖ Cancel"
     PHOTO = "photo"  # /history's "send it again"
+    AGAIN = "again"  # a delivered photo's "🔁 Again": the same request, a new seed
+    VARY = "vary"  # a delivered photo's "🎲 Variation": image-to-image of it
 
 
 class Press(NamedTuple):
@@ -33,6 +35,14 @@ def job_button(action: Action, job_id: str, label: str) -> InlineKeyboardButton:
 
 def cancel_keyboard(job_id: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[[job_button(Action.CANCEL, job_id, "✖ Cancel")]])
+
+
+def result_keyboard(job_id: str, variation: bool) -> InlineKeyboardMarkup:
+    """Under a delivered photo; "🎲 Variation" only where the model can start from a photo."""
+    row = [job_button(Action.AGAIN, job_id, "🔁 Again")]
+    if variation:
+        row.append(job_button(Action.VARY, job_id, "🎲 Variation"))
+    return InlineKeyboardMarkup(inline_keyboard=[row])
 
 
 def pressed(data: str | None) -> Press | None:

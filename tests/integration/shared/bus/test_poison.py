@@ -64,7 +64,7 @@ def poison(family: str, n: int) -> list[tuple[str, bytes]]:
     return [
         ("undecodable", b"{not json"),
         ("undecodable", b"\xff\xfe binary"),
-        ("unsupported_version", as_dict(good, schema_version=4)),
+        ("unsupported_version", as_dict(good, schema_version=5)),
         ("unknown_event_type", as_dict(other_type)),
         ("unknown_event_type", as_dict(good, event_type=f"{family}.v2")),
         ("invalid", as_dict(good, job=huge_job)),  # under the stream's limit, over the field's

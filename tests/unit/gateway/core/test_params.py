@@ -8,7 +8,7 @@ import pytest
 from easel.events import Params
 from easel.settings import ModelRegistry, ModelSpec
 from easel_gateway.core.commands import ImageRequest
-from easel_gateway.core.params import BadParameter, check, split
+from easel_gateway.core.params import BadParameter, Photo, check, split
 from easel_gateway.core.validation import Accepted, Reason, Rejected, validate
 
 FORGE = ModelSpec(
@@ -41,7 +41,7 @@ def test_the_flags_follow_the_prompt() -> None:
     [
         (
             "a cat --colour red",
-            "Unknown parameter --colour. Known: --size, --ar, --seed, --no, --steps.",
+            "Unknown parameter --colour. Known: --size, --ar, --seed, --no, --steps, --strength.",
         ),
         ("a cat --seed 1 --seed 2", "--seed is given twice."),
         ("a cat --seed", "--seed needs a value, e.g. --seed 42."),
@@ -111,3 +111,41 @@ def test_only_lower_case_flags_count_and_a_phones_dash_does() -> None:
 def test_an_openai_model_without_sizes_is_sent_none() -> None:
     bare = DALLE.model_copy(update={"sizes": ()})
     assert check({"size": "1024x1024"}, bare) == Params(ignored=("--size",))
+
+
+def test_a_photo_brings_its_strength_and_its_shape_picks_the_size() -> None:
+    wide = Photo(1280, 720)
+    assert check({"strength": "0,4"}, FORGE, wide) == Params(size="1344x768", strength=0.4)
+    assert check({"size": "1024x1024"}, FORGE, wide) == Params(size="1024x1024")
+    assert check({}, FORGE, Photo(600, 900)) == Params(size="768x1344")
+    refused = check({"strength": "0.4"}, FORGE)
+    assert isinstance(refused, BadParameter)
+    assert refused.message.startswith("--strength is for a photo")
+    assert check({"strength": "1.5"}, FORGE, wide) == BadParameter(
+        "--strength takes a number from 0.0 to 1.0.", "strength"
+    )
+    # An edits endpoint takes the photo, not a strength: named, never sent.
+    edits = DALLE.model_copy(update={"upstream_model": "gpt-image-1"})
+    assert check({"strength": "0.4"}, edits, wide).ignored == ("--strength",)  # type: ignore[union-attr]
+
+
+def test_a_photo_goes_only_to_a_model_that_can_start_from_one() -> None:
+    graph = {"6": {"inputs": {"text": ""}}, "10": {"inputs": {"image": "x.png"}}}
+    needs = ModelSpec(
+        name="edit",
+        display_name="Comfy edit",
+        backend="comfyui",
+        url="http://comfy",
+        graph=graph,
+        inputs={"prompt": "6.inputs.text", "image": "10.inputs.image"},
+    )
+    registry = ModelRegistry(models=(FORGE, FLUX, needs), default="forge")
+    photo = Photo(512, 512)
+    assert validate(ImageRequest("flux", "a heron"), registry, photo=photo) == Rejected(
+        Reason.PHOTO_NOT_TAKEN, "flux"
+    )
+    assert validate(ImageRequest("edit", "a heron"), registry) == Rejected(
+        Reason.PHOTO_NEEDED, "edit"
+    )
+    accepted = validate(ImageRequest("edit", "a heron"), registry, photo=photo)
+    assert isinstance(accepted, Accepted)

@@ -9,8 +9,8 @@ from easel.events import ErrorCode
 from easel.settings import ModelSpec
 from easel_devtools.standins import png
 from easel_generator import verdicts
-from easel_generator.kinds import Render
-from easel_generator.kinds.a1111 import answer, request_body
+from easel_generator.kinds import Photo, Render
+from easel_generator.kinds.a1111 import answer, endpoint, request_body
 
 PNG = png("a lighthouse")
 SPEC = ModelSpec(
@@ -79,3 +79,15 @@ def test_errors_keep_the_usual_verdicts() -> None:
     assert busy == verdicts.Retryable(ErrorCode.BACKEND_UNAVAILABLE, "HTTP 500", 3.0)
     invalid = answer(422, None, b'{"detail":[{"loc":["body","steps"]}]}').verdict
     assert invalid == verdicts.Failure(ErrorCode.BAD_REQUEST, "HTTP 422")
+
+
+def test_a_photo_goes_to_img2img_in_base64_with_its_strength() -> None:
+    photo = Photo(PNG, "image/png")
+    render = Render("a heron", params={"strength": 0.35}, photo=photo)
+    body = request_body(SPEC, render, "t")
+    assert endpoint(render) == "img2img"
+    assert body["init_images"] == [base64.b64encode(PNG).decode()]
+    assert body["denoising_strength"] == 0.35
+    assert "strength" not in body  # A1111's name for it only
+    assert endpoint(Render("a heron")) == "txt2img"
+    assert "init_images" not in request_body(SPEC, Render("a heron"), "t")

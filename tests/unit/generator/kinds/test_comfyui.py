@@ -115,3 +115,18 @@ def test_a_graph_with_node_errors_is_a_bad_request_never_retried() -> None:
     )
     busy = refusal(httpx.Response(503, text="starting"))
     assert busy.verdict == verdicts.Retryable(ErrorCode.BACKEND_UNAVAILABLE, "HTTP 503")
+
+
+def test_an_image_to_image_workflow_gets_the_uploaded_photos_name_and_the_strength() -> None:
+    graph = {
+        **GRAPH,
+        "3": {"class_type": "KSampler", "inputs": {"seed": 0, "denoise": 0.6}},
+        "10": {"class_type": "LoadImage", "inputs": {"image": "example.png"}},
+    }
+    inputs = {"prompt": "6.inputs.text", "image": "10.inputs.image", "strength": "3.inputs.denoise"}
+    spec = SPEC.model_copy(update={"graph": graph, "inputs": inputs})
+    render = Render("a heron", params={"strength": 0.3})
+    written = graph_for(spec, render, seed=1, image="easel_ab.jpg")
+    assert written["10"]["inputs"]["image"] == "easel_ab.jpg"
+    assert written["3"]["inputs"]["denoise"] == 0.3
+    assert graph["10"]["inputs"]["image"] == "example.png"  # the model's own copy stays

@@ -56,7 +56,7 @@ def test_what_is_not_a_json_object_is_undecodable(consumer: str, data: bytes) ->
     ],
 )
 def test_another_schema_version_is_unsupported(consumer: str, event_type: str) -> None:
-    data = body(event_type=event_type, schema_version=4, something_new=True)
+    data = body(event_type=event_type, schema_version=5, something_new=True)
     assert reason(consumer, data) is bus.Reason.UNSUPPORTED_VERSION
 
 

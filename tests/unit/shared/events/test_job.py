@@ -59,3 +59,20 @@ def test_a_job_without_parameters_is_written_as_version_2_wrote_it() -> None:
     assert seeded.schema_version == 3
     assert ImageProgress.after(plain, percent=5).schema_version == 3
     assert ImageRequested.model_validate_json(sized.model_dump_json()) == sized
+
+
+def test_only_a_job_that_starts_from_a_photo_is_written_as_version_4() -> None:
+    made = generated("tg_1_1")
+    photo = made.image.model_copy(update={"object_name": "tg_1_1.init"})
+    for params, version in (
+        (Params(size="512x512"), 3),
+        (Params(init_image=photo), 4),
+        (Params(init_image=photo, strength=0.4), 4),
+    ):
+        event = ImageRequested(
+            job_id="tg_1_1", model="forge", job=made.job.model_copy(update={"params": params})
+        )
+        assert event.schema_version == version
+        assert ImageRequested.model_validate_json(event.model_dump_json()) == event
+    assert "init_image" not in Params(init_image=photo, strength=0.4).given()
+    assert Params(init_image=photo, strength=0.4).given() == {"strength": 0.4}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from easel.settings import load_registry
+from easel.settings import ModelSpec, load_registry
 
 WORKFLOW = {
     "6": {"class_type": "CLIPTextEncode", "inputs": {"text": "", "clip": ["4", 1]}},
@@ -102,3 +102,25 @@ def test_a_comfyui_model_needs_a_readable_workflow_and_inputs_that_exist(
     assert "inputs.colour: not one of" in error(
         tmp_path, flow + 'prompt = "6.inputs.text"\ncolour = "6.inputs.text"\n'
     )
+
+
+def test_which_models_can_start_from_a_photo() -> None:
+    def spec(backend: str, **keys: object) -> ModelSpec:
+        fields = {"name": "m", "display_name": "M", "backend": backend, "url": "http://m"}
+        return ModelSpec.model_validate({**fields, **keys})
+
+    assert {"image", "strength"} <= spec("a1111").accepts
+    assert "image" not in spec("openai_images", upstream_model="dall-e-3").accepts
+    assert "image" in spec("openai_images", upstream_model="gpt-image-1").accepts
+    assert "strength" not in spec("openai_images", upstream_model="gpt-image-1").accepts
+    assert "image" not in spec("get_query").accepts
+    graph = {**WORKFLOW, "10": {"class_type": "LoadImage", "inputs": {"image": "x.png"}}}
+    txt2img = spec("comfyui", graph=WORKFLOW, inputs={"prompt": "6.inputs.text"})
+    img2img = spec(
+        "comfyui", graph=graph, inputs={"prompt": "6.inputs.text", "image": "10.inputs.image"}
+    )
+    assert "image" not in txt2img.accepts
+    assert not txt2img.needs_image
+    assert "image" in img2img.accepts
+    assert img2img.needs_image
+    assert "strength" not in img2img.accepts  # not mapped

@@ -21,6 +21,11 @@ def job_id(chat_id: int, message_id: int) -> str:
     return f"tg_{signed_id(chat_id)}_{message_id}"
 
 
+def press_job_id(chat_id: int, query_id: str) -> str:
+    """A job a button press asks for: a redelivered press (the same query) is the same job."""
+    return f"tg_{signed_id(chat_id)}_q{query_id}"
+
+
 def telegram_user(user_id: int) -> str:
     """A Telegram user as the rate limit and the fair share count them."""
     return f"user_{signed_id(user_id)}"

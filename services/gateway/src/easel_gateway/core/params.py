@@ -8,6 +8,9 @@ named (`Params.ignored`), never sent.
     --seed N       0 to 4294967295
     --no WORDS     a negative prompt: what the image should not show
     --steps N      1 to 150, where the backend takes it
+    --strength F   0.0 to 1.0: how far from the photo the job starts from (image-to-image)
+
+A job from a photo that names no size gets the model's size nearest the photo's shape.
 """
 
 from __future__ import annotations
@@ -19,13 +22,14 @@ from dataclasses import dataclass
 from easel.events import MAX_NEGATIVE_CHARS, SEED_MAX, Params
 from easel.settings import ModelSpec
 
-FLAGS = ("size", "ar", "seed", "no", "steps")
+FLAGS = ("size", "ar", "seed", "no", "steps", "strength")
 _EXAMPLE = {
     "size": "--size 1024x1024",
     "ar": "--ar 16:9",
     "seed": "--seed 42",
     "no": "--no text, watermark",
     "steps": "--steps 30",
+    "strength": "--strength 0.5",
 }
 # Lower case only ("--NO PARKING" on a sign stays prompt); "—" is what phones make of "--".
 _FLAG = re.compile(r"(?:^|\s)(?:--|—)([a-z]\w*)")
@@ -38,6 +42,14 @@ _FIELD_OF_FLAG = {"ar": "size", "no": "negative_prompt"}  # the others are named
 def field_of(flag: str) -> str:
     """The `Params` field (and API body field) a flag sets: `--no` is `negative_prompt`."""
     return _FIELD_OF_FLAG.get(flag, flag)
+
+
+@dataclass(frozen=True)
+class Photo:
+    """The picture a job starts from, as Telegram describes it: its size in pixels."""
+
+    width: int
+    height: int
 
 
 @dataclass(frozen=True)
@@ -65,12 +77,20 @@ def split(text: str) -> tuple[str, dict[str, str]] | BadParameter:
     return (text[: found[0].start()] if found else text), flags
 
 
-def check(flags: Mapping[str, str], spec: ModelSpec) -> Params | BadParameter:
+def check(
+    flags: Mapping[str, str], spec: ModelSpec, photo: Photo | None = None
+) -> Params | BadParameter:
     """The parameters as the model's backend will get them; a clear message for a value
-    out of range or a size the model does not make."""
+    out of range or a size the model does not make. (`init_image` is the caller's: the
+    photo is stored once the job is sure to run.)"""
     if "size" in flags and "ar" in flags:
         return BadParameter("Give --size or --ar, not both.", "size")
-    values: dict[str, str | int] = {}
+    if "strength" in flags and photo is None:
+        return BadParameter(
+            "--strength is for a photo: send the command as a photo's caption, or in reply to one.",
+            "strength",
+        )
+    values: dict[str, str | int | float] = {}
     for flag, raw in flags.items():
         if field_of(flag) not in spec.accepts:
             continue  # named in `ignored`: the backend never sees it, whatever its value
@@ -96,13 +116,29 @@ def check(flags: Mapping[str, str], spec: ModelSpec) -> Params | BadParameter:
                     return BadParameter("--steps takes a whole number from 1 to 150.", flag)
                 values["steps"] = int(raw)
                 continue
+            case "strength":
+                strength = _strength(raw)
+                if strength is None:
+                    return BadParameter("--strength takes a number from 0.0 to 1.0.", flag)
+                values["strength"] = strength
+                continue
             case _:
                 return BadParameter(f"Unknown parameter --{flag}.", flag)
         if isinstance(size, BadParameter):
             return size
         values["size"] = size
+    if photo is not None and "size" not in values and "size" in spec.accepts and spec.sizes:
+        values["size"] = _nearest_shape(spec.sizes, photo.width / max(photo.height, 1))
     ignored = tuple(f"--{flag}" for flag in flags if field_of(flag) not in spec.accepts)
     return Params.model_validate({**values, "ignored": ignored})
+
+
+def _strength(raw: str) -> float | None:
+    try:
+        value = float(raw.replace(",", "."))  # "0,5", as many keyboards write it
+    except ValueError:
+        return None
+    return value if 0.0 <= value <= 1.0 else None
 
 
 def _size(raw: str, spec: ModelSpec) -> str | BadParameter:
@@ -126,10 +162,14 @@ def _ratio(raw: str, spec: ModelSpec) -> str | BadParameter:
         return BadParameter(
             f"{spec.display_name} lists no sizes to choose from: give --size WxH.", "ar"
         )
-    wanted = int(match[1]) / int(match[2])
+    return _nearest_shape(spec.sizes, int(match[1]) / int(match[2]))
+
+
+def _nearest_shape(sizes: tuple[str, ...], wanted: float) -> str:
+    """Of `sizes`, the one whose width / height is nearest `wanted`."""
 
     def off(size: str) -> float:
         width, _, height = size.partition("x")
         return abs(int(width) / int(height) - wanted)
 
-    return min(spec.sizes, key=off)
+    return min(sizes, key=off)

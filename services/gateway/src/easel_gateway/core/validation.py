@@ -25,6 +25,8 @@ class Reason(StrEnum):
     PROMPT_TOO_LONG = "prompt_too_long"
     BLOCKED = "blocked"  # the operator's blocklist
     BAD_PARAMETER = "bad_parameter"  # --size, --seed … out of range, or not the model's
+    PHOTO_NOT_TAKEN = "photo_not_taken"  # a photo to start from, for a model that cannot
+    PHOTO_NEEDED = "photo_needed"  # a model whose every job starts from a photo, without one
 
 
 @dataclass(frozen=True)
@@ -48,13 +50,19 @@ def validate(
     registry: ModelRegistry,
     blocklist: Blocklist | None = None,
     flags: Mapping[str, str] | None = None,
+    photo: params.Photo | None = None,
 ) -> Accepted | Rejected:
     """`flags`: the parameters an API client gave; None reads them from the end of the
-    prompt, as a Telegram user writes them (`… --ar 16:9 --seed 42`)."""
+    prompt, as a Telegram user writes them (`… --ar 16:9 --seed 42`). `photo`: the one the
+    command came with (as a caption, or in reply), to start from."""
     model = registry.default if request.model is None else request.model
     spec = registry.get(model)
     if spec is None:
         return Rejected(Reason.UNKNOWN_MODEL, model)
+    if photo is not None and "image" not in spec.accepts:
+        return Rejected(Reason.PHOTO_NOT_TAKEN, model)
+    if photo is None and spec.needs_image:
+        return Rejected(Reason.PHOTO_NEEDED, model)
     text = request.prompt
     if flags is None:
         found = params.split(text)
@@ -68,7 +76,7 @@ def validate(
         return Rejected(Reason.PROMPT_TOO_LONG, model, len(prompt))
     if blocklist is not None and blocklist.blocks(prompt):
         return Rejected(Reason.BLOCKED, model)
-    checked = params.check(flags, spec)
+    checked = params.check(flags, spec, photo)
     if isinstance(checked, params.BadParameter):
         return Rejected(Reason.BAD_PARAMETER, model, detail=checked.message, param=checked.flag)
     return Accepted(model, prompt, checked)

@@ -286,6 +286,11 @@ def rejection(rejected: Rejected) -> errors.ApiError:
             return errors.moderated()
         case Reason.BAD_PARAMETER:
             return errors.bad_request(rejected.detail, param=params.field_of(rejected.param))
+        case Reason.PHOTO_NOT_TAKEN | Reason.PHOTO_NEEDED:  # the API sends no photos yet
+            return errors.bad_request(
+                f"The model {rejected.model!r} starts from a photo, which the API cannot send.",
+                param="model",
+            )
 
 
 def _failure(result: jobs.Result) -> errors.ApiError:

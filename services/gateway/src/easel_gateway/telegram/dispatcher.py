@@ -4,7 +4,7 @@ Independent of how updates arrive, so webhook mode can feed the same dispatcher.
 
 from __future__ import annotations
 
-from aiogram import Dispatcher
+from aiogram import Bot, Dispatcher
 from nats.js import JetStreamContext
 
 from easel import bus
@@ -14,12 +14,15 @@ from easel.settings import ModelRegistry
 from easel_gateway.settings import Settings
 from easel_gateway.stores.active_jobs import ActiveJobs
 from easel_gateway.stores.claims import JobClaims
+from easel_gateway.stores.photos import PhotoStore
 from easel_gateway.stores.rate_limits import RateLimiter
 from easel_gateway.telegram.middlewares import MessageContext
 from easel_gateway.telegram.routers.admin import admin_router
+from easel_gateway.telegram.routers.again import again_router
 from easel_gateway.telegram.routers.help import help_router
 from easel_gateway.telegram.routers.image import image_router
 from easel_gateway.telegram.routers.jobs import jobs_router
+from easel_gateway.telegram.submit import Steps
 
 
 def build_dispatcher(
@@ -38,6 +41,8 @@ def build_dispatcher(
     pauses: ModelPauses,
     circuits: CircuitStates,
     blocklist: Blocklist,
+    photos: PhotoStore,
+    bot: Bot,
 ) -> tuple[Dispatcher, MessageContext]:
     # Keyword arguments become workflow data: handlers and filters ask for them by name.
     dispatcher = Dispatcher(
@@ -56,9 +61,24 @@ def build_dispatcher(
         pauses=pauses,
         circuits=circuits,
         blocklist=blocklist,
+        # What a new job goes through, typed or pressed for.
+        steps=Steps(
+            settings=settings,
+            users=users,
+            claims=claims,
+            limiter=limiter,
+            active=active,
+            endings=endings,
+            publish=publish,
+            pauses=pauses,
+            photos=photos,
+            bot=bot,
+        ),
     )
     context = MessageContext()
     dispatcher.message.outer_middleware(context)
     dispatcher.callback_query.outer_middleware(context)
-    dispatcher.include_routers(help_router(), jobs_router(), admin_router(), image_router())
+    # "again" before "jobs", which answers every other press.
+    routers = (help_router(), again_router(), jobs_router(), admin_router(), image_router())
+    dispatcher.include_routers(*routers)
     return dispatcher, context

@@ -46,7 +46,7 @@ class MessageContext(BaseMiddleware):
     ) -> Any:
         chat: Chat | None
         if isinstance(event, Message):
-            chat, command = event.chat, preview(event.text)
+            chat, command = event.chat, preview(event.text or event.caption)
         elif isinstance(event, CallbackQuery):
             # A press's data names an action and a job id: no prompt in it.
             chat, command = (

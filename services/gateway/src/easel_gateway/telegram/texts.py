@@ -93,6 +93,9 @@ CANCELLED = "Cancelled."
 NOT_YOURS = "This is not your request."
 UNKNOWN_JOB = "This request is not known (any more)."
 PHOTO_GONE = "This image is no longer available."
+NO_PHOTO = "🖼️ Easel could not fetch your photo from Telegram; please send it again."
+START_PHOTO_GONE = "🖼️ The photo this started from is no longer kept; please send it again."
+ON_IT = "On it!"
 _ENDED = {
     Ending.DELIVERING: "Too late: it is on its way.",
     Ending.FAILED: "It already failed.",
@@ -124,6 +127,7 @@ def _usage(registry: ModelRegistry) -> str:
             f"/{other} <prompt> — the same, shorter",
             "  after the prompt, where the model takes them: --ar 16:9  --size 1024x1024"
             "  --seed 42  --no text, watermark  --steps 30",
+            "  as a photo's caption, or in reply to one, to start from it: --strength 0.5",
             "/status — your requests in progress",
             "/cancel — cancel your requests in progress",
             "/history — your last images, to get one again",
@@ -171,6 +175,15 @@ def rejection(rejected: Rejected, registry: ModelRegistry) -> str:
             return BLOCKED
         case Reason.BAD_PARAMETER:
             return f"⚙️ {rejected.detail}"
+        case Reason.PHOTO_NOT_TAKEN:
+            able = [s.display_name for s in registry.models if "image" in s.accepts]
+            others = f" Models that can: {', '.join(able)}." if able else ""
+            return f"🖼️ {_display(rejected.model, registry)} cannot start from a photo.{others}"
+        case Reason.PHOTO_NEEDED:
+            return (
+                f"🖼️ {_display(rejected.model, registry)} starts from a photo: send the command"
+                " as a photo's caption, or in reply to one."
+            )
 
 
 def _unknown_model(name: str, registry: ModelRegistry) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import httpx
 
 from easel.settings import ModelSpec
-from easel_generator.kinds._types import Answer, Kind, Render, Rendered
+from easel_generator.kinds._types import Answer, Kind, Photo, Render, Rendered
 from easel_generator.kinds.a1111 import A1111
 from easel_generator.kinds.comfyui import ComfyUI
 from easel_generator.kinds.openai_images import OpenAIImages
@@ -28,4 +28,4 @@ def for_spec(spec: ModelSpec, client: httpx.AsyncClient) -> Kind:
             return ComfyUI(spec, client)
 
 
-__all__ = ["Answer", "Kind", "Render", "Rendered", "for_spec"]
+__all__ = ["Answer", "Kind", "Photo", "Render", "Rendered", "for_spec"]

@@ -10,7 +10,21 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from easel.events import ErrorCode
+from easel.images import image_type
 from easel_generator import verdicts
+
+
+@dataclass(frozen=True)
+class Photo:
+    """The picture an image-to-image job starts from."""
+
+    data: bytes
+    content_type: str
+
+    @property
+    def filename(self) -> str:
+        """A name whose extension says the format: upload endpoints go by it."""
+        return "photo." + self.content_type.removeprefix("image/").replace("jpeg", "jpg")
 
 
 @dataclass(frozen=True)
@@ -20,6 +34,7 @@ class Render:
     prompt: str
     size: str | None = None  # WxH; None: the backend's own
     params: dict[str, str | int | float | bool] = field(default_factory=dict)
+    photo: Photo | None = None  # image-to-image: start from it (`strength` in params)
     # Told how far the render has come (0–100), by the kinds whose backend says so.
     progress: Callable[[int], None] = field(default=lambda _: None, compare=False)
 
@@ -66,7 +81,7 @@ def base64_image(status: int, encoded: object, where: str, seed: int | None = No
         data = base64.b64decode(encoded, validate=True)
     except (ValueError, TypeError, binascii.Error):
         return Answer(status, verdicts.Failure(ErrorCode.INVALID_IMAGE, f"{where}: no base64"))
-    content_type = verdicts.image_type(data)
+    content_type = image_type(data)
     if content_type is None:
         failure = verdicts.Failure(ErrorCode.INVALID_IMAGE, f"{where}: not an image")
         return Answer(status, failure)

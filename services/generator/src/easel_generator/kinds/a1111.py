@@ -1,10 +1,11 @@
 """`a1111`: AUTOMATIC1111's web UI API, also served by Forge and SD.Next.
 
-`POST /sdapi/v1/txt2img` blocks until the image is done and answers JSON: `images` (base64)
-and `info` (a JSON string holding the seed used). The job is named with `force_task_id`,
-so that `POST /internal/progress {id_task}` can tell whether it is the one running: a
-cancel interrupts the backend (`POST /sdapi/v1/interrupt`, which stops whatever runs and
-takes no id) only then. While the render runs, `/internal/progress` is asked about it
+`POST /sdapi/v1/txt2img` (`/img2img` from a photo, sent base64 in `init_images`, with
+`strength` as `denoising_strength`) blocks until the image is done and answers JSON:
+`images` (base64) and `info` (a JSON string holding the seed used). The job is named with
+`force_task_id`, so that `POST /internal/progress {id_task}` can tell whether it is the one
+running: a cancel interrupts the backend (`POST /sdapi/v1/interrupt`, which stops whatever
+runs and takes no id) only then. While the render runs, `/internal/progress` is asked about it
 once a second (`GET /sdapi/v1/progress`, about whatever runs, where a build lacks it).
 `--api-auth user:pass` is the model's api_key, sent as basic auth.
 """
@@ -32,10 +33,19 @@ INTERRUPT_SECONDS = 5.0
 PROGRESS_EVERY_SECONDS = 1.0
 
 
+def endpoint(render: Render) -> str:
+    return "img2img" if render.photo is not None else "txt2img"
+
+
 def request_body(spec: ModelSpec, render: Render, task: str) -> dict[str, Any]:
-    """txt2img's fields: the model's defaults, then the job's own (pure)."""
-    body: dict[str, Any] = {"seed": -1, **spec.defaults, **render.params}
+    """txt2img's (or img2img's) fields: the model's defaults, then the job's own (pure)."""
+    params = dict(render.params)
+    if (strength := params.pop("strength", None)) is not None:
+        params["denoising_strength"] = strength
+    body: dict[str, Any] = {"seed": -1, **spec.defaults, **params}
     body["prompt"] = render.prompt
+    if render.photo is not None:
+        body["init_images"] = [base64.b64encode(render.photo.data).decode()]
     if (size := render.width_height) is not None:
         body["width"], body["height"] = size
     # One image, returned, not also written to the server's disk.
@@ -45,7 +55,7 @@ def request_body(spec: ModelSpec, render: Render, task: str) -> dict[str, Any]:
 
 
 def answer(status: int, retry_after: str | None, body: verdicts.Body) -> Answer:
-    """The verdict on txt2img's answer (pure)."""
+    """The verdict on txt2img's or img2img's answer (pure)."""
     if not 200 <= status < 300:
         return Answer(status, verdicts.classify_response(status, None, retry_after, body))
     try:
@@ -77,7 +87,7 @@ class A1111:
 
     async def attempt(self, render: Render) -> Answer:
         task = f"task(easel{secrets.token_hex(8)})"  # the web UI's own form of an id
-        url = f"{self._base}/sdapi/v1/txt2img"
+        url = f"{self._base}/sdapi/v1/{endpoint(render)}"
         watch = asyncio.create_task(self._watch(task, render))
         try:
             body = request_body(self._spec, render, task)

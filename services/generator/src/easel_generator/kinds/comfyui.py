@@ -1,6 +1,7 @@
 """`comfyui`: a ComfyUI server running the model's workflow (API format).
 
-Each job writes its fields into a copy of the graph where the model's `inputs` say, opens
+Each job writes its fields into a copy of the graph where the model's `inputs` say (a photo
+to start from is uploaded first, `POST /upload/image`, and its name written in), opens
 `/ws?clientId=` first (so no message is missed), then `POST /prompt`. The websocket says
 when the prompt runs, fails (`execution_error`), is interrupted, or is done; the image is
 the first one any output node lists in `GET /history/{id}`, fetched with `GET /view`. A
@@ -13,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
+import posixpath
 import random
 import time
 import uuid
@@ -26,7 +28,7 @@ import structlog
 from easel.events import ErrorCode
 from easel.settings import ModelSpec
 from easel_generator import verdicts
-from easel_generator.kinds._types import Answer, Render, Rendered
+from easel_generator.kinds._types import Answer, Photo, Render, Rendered
 from easel_generator.kinds.plain import MAX_IMAGE_BYTES, read
 
 log = structlog.get_logger("easel.generator")
@@ -34,11 +36,16 @@ CANCEL_SECONDS = 5.0
 _SEED_MAX = 2**32 - 1  # what ComfyUI's samplers take, with room to spare on most
 
 
-def graph_for(spec: ModelSpec, render: Render, seed: int) -> dict[str, Any]:
-    """The model's workflow with this job's fields written in (pure)."""
+def graph_for(
+    spec: ModelSpec, render: Render, seed: int, image: str | None = None
+) -> dict[str, Any]:
+    """The model's workflow with this job's fields written in; `image` is the uploaded
+    photo's name, as LoadImage reads it (pure)."""
     assert spec.graph is not None, "checked when the registry was loaded"
     graph = copy.deepcopy(spec.graph)
     values: dict[str, object] = {"prompt": render.prompt, "seed": seed}
+    if image is not None:
+        values["image"] = image
     if (size := render.width_height) is not None:
         values["width"], values["height"] = size
     values |= {k: v for k, v in render.params.items() if k in spec.inputs}
@@ -107,7 +114,13 @@ class ComfyUI:
         # A workflow's seed is fixed in the file: each job gets its own, or every image of
         # a prompt would be the same one.
         seed = int(render.params.get("seed", random.randint(0, _SEED_MAX)))
-        graph = graph_for(self._spec, render, seed)
+        image = None
+        if render.photo is not None:
+            uploaded = await self._upload(render.photo)
+            if isinstance(uploaded, Answer):
+                return uploaded
+            image = uploaded
+        graph = graph_for(self._spec, render, seed, image)
         reported = seed if "seed" in self._spec.inputs else None
         deadline = time.monotonic() + self._timeout
         ws_url = self._base.replace("http", "ws", 1) + f"/ws?clientId={client_id}"
@@ -136,6 +149,23 @@ class ComfyUI:
         if ended.verdict is not None:
             return Answer(200, ended.verdict)
         return await self._image(prompt_id, reported)
+
+    async def _upload(self, photo: Photo) -> str | Answer:
+        """The photo in the server's input folder, under a name of its own: what LoadImage
+        is told to read; or the refusal."""
+        name = f"easel_{uuid.uuid4().hex}{posixpath.splitext(photo.filename)[1]}"
+        files = {"image": (name, photo.data, photo.content_type)}
+        uploaded = await self._client.post(
+            f"{self._base}/upload/image", files=files, data={"type": "input", "overwrite": "true"}
+        )
+        if not uploaded.is_success:
+            return refusal(uploaded)
+        try:
+            named = uploaded.json()
+            name, subfolder = str(named["name"]), str(named.get("subfolder") or "")
+        except (ValueError, KeyError, TypeError):
+            return Answer(uploaded.status_code, verdicts.Failure(ErrorCode.BAD_REQUEST, "upload"))
+        return f"{subfolder}/{name}" if subfolder else name
 
     async def _image(self, prompt_id: str, seed: int | None) -> Answer:
         history = await self._client.get(f"{self._base}/history/{prompt_id}")

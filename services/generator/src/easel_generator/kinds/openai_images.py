@@ -1,12 +1,14 @@
 """`openai_images`: OpenAI's Images API and the servers that speak it.
 
-`POST {url}/images/generations` with `response_format: b64_json` and a Bearer key; the
-model's `upstream_model` is the name sent. A size goes as the nearest one the model allows.
+`POST {url}/images/generations` with `response_format: b64_json` and a Bearer key (from a
+photo: `POST {url}/images/edits`, multipart, the photo as `image`); the model's
+`upstream_model` is the name sent. A size goes as the nearest one the model allows.
 A refused prompt (`content_policy_violation`, `moderation_blocked`) is `moderated`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
@@ -69,6 +71,11 @@ def answer(status: int, retry_after: str | None, body: verdicts.Body) -> Answer:
     return Answer(status, verdicts.classify_response(status, None, retry_after, body))
 
 
+def _form_value(value: object) -> str:
+    """A field as a form carries it: JSON's spelling for true and false."""
+    return json.dumps(value) if isinstance(value, bool) else str(value)
+
+
 def _error_code(body: verdicts.Body) -> str | None:
     """`error.code` of OpenAI's error body, if that is what it is."""
     try:
@@ -82,16 +89,28 @@ class OpenAIImages:
     def __init__(self, spec: ModelSpec, client: httpx.AsyncClient) -> None:
         self._spec = spec
         self._client = client
-        self._url = spec.url.rstrip("/") + "/images/generations"
+        self._base = spec.url.rstrip("/")
         self._headers: dict[str, str] = {}
         if spec.api_key is not None:
             self._headers["Authorization"] = f"Bearer {spec.api_key.get_secret_value()}"
 
     async def attempt(self, render: Render) -> Answer:
         body = request_body(self._spec, render)
-        async with self._client.stream(
-            "POST", self._url, json=body, headers=self._headers
-        ) as response:
+        if render.photo is None:
+            request = self._client.build_request(
+                "POST", f"{self._base}/images/generations", json=body, headers=self._headers
+            )
+        else:  # a form: every field as text, the photo as a file
+            photo = render.photo
+            request = self._client.build_request(
+                "POST",
+                f"{self._base}/images/edits",
+                data={name: _form_value(value) for name, value in body.items()},
+                files={"image": (photo.filename, photo.data, photo.content_type)},
+                headers=self._headers,
+            )
+        response = await self._client.send(request, stream=True)
+        async with contextlib.aclosing(response):
             data, complete = await read(response, MAX_ANSWER_BYTES)
         if not complete:
             return Answer(response.status_code, verdicts.too_large(MAX_IMAGE_BYTES))

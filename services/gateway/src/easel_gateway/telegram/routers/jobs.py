@@ -1,5 +1,6 @@
 """The user's own jobs: /status, /cancel, /history, and the buttons on their messages
-("✖ Cancel" on a status message, "send it again" under /history). All read the job view;
+("✖ Cancel" on a status message, "send it again" under /history; presses of any other
+button are answered here too, so no client keeps its spinner). All read the job view;
 only a job's owner may press its buttons, and every press is answered."""
 
 from __future__ import annotations
@@ -122,6 +123,8 @@ async def _act(
             if not record.file_id or query.message is None:
                 return texts.PHOTO_GONE
             await bot.send_photo(query.message.chat.id, record.file_id)
+            return ""
+        case Action.AGAIN | Action.VARY:  # the again router's, which comes first
             return ""
 
 

@@ -1,4 +1,5 @@
-"""The filter every router uses: parse the text once per router, match on the command type."""
+"""The filters routers use: a message's text (or a photo's caption) parsed once per router,
+matched on the command type; a button press, matched on its action."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ from typing import Any
 
 from aiogram import Bot
 from aiogram.filters import Filter
-from aiogram.types import Message
+from aiogram.types import CallbackQuery, Message
 
 from easel.settings import ModelRegistry
+from easel.telegram import Action, pressed
 from easel_gateway.core.commands import Command, parse
 
 
@@ -21,8 +23,20 @@ class Parsed(Filter):
     async def __call__(
         self, message: Message, bot: Bot, registry: ModelRegistry
     ) -> bool | dict[str, Any]:
-        if not message.text:
+        text = message.text or message.caption  # a photo sent with the command as caption
+        if not text:
             return False
         me = await bot.me()  # cached by aiogram after the first call
-        command = parse(message.text, registry.names, me.username)
+        command = parse(text, registry.names, me.username)
         return {"command": command} if isinstance(command, self._kind) else False
+
+
+class Pressed(Filter):
+    """Passes presses of our buttons for one of `actions`, handing it over as `press`."""
+
+    def __init__(self, *actions: Action) -> None:
+        self._actions = frozenset(actions)
+
+    async def __call__(self, query: CallbackQuery) -> bool | dict[str, Any]:
+        press = pressed(query.data)
+        return {"press": press} if press is not None and press.action in self._actions else False

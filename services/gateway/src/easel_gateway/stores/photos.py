@@ -1,0 +1,34 @@
+"""The photos jobs start from, in the Object Store beside the generated images, named
+`<job id>.init`: fetched from Telegram once per job (a request taken over or redelivered
+finds its photo stored already), and named in the job's events, never carried in them."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from easel.events import StoredImage
+from easel.images import ImageWriter, image_type
+
+
+class NotAnImage(Exception):
+    """What Telegram gave is not a picture a backend could read."""
+
+
+class PhotoStore:
+    def __init__(self, writer: ImageWriter) -> None:
+        self._writer = writer
+
+    async def store(self, job_id: str, download: Callable[[], Awaitable[bytes]]) -> StoredImage:
+        """The job's photo, stored; `download` is called only if it is not stored yet."""
+        name = f"{job_id}.init"
+        if (found := await self._writer.find(name)) is not None:
+            return found.image
+        data = await download()
+        content_type = image_type(data)
+        if content_type is None:
+            raise NotAnImage(name)
+        return await self._writer.put(name, data, content_type, generation_seconds=0.0)
+
+    async def kept(self, image: StoredImage) -> bool:
+        """Whether a job's photo is still stored (the bucket's TTL takes it in time)."""
+        return await self._writer.find(image.object_name) is not None
