@@ -26,13 +26,15 @@ setup:
 lock: setup
     {{uv}} lock --python 3.11
 
-# ruff, strict mypy over the product code, and the event catalogue's and API schema's checks.
+# ruff, strict mypy over the product code, the event catalogue's and API schema's checks, and
+# the message catalogs' (every message in every language, its variables, its plural forms).
 lint: setup
     {{venv}}/bin/ruff check .
     {{venv}}/bin/ruff format --check .
     {{venv}}/bin/mypy shared/src services/gateway/src services/enhancer/src services/generator/src services/notifier/src
     {{py}} -m easel_devtools.catalogue
     {{py}} -m easel_devtools.openapi
+    {{py}} -m easel_devtools.messages
 
 # Lint, then every test against a real nats-server.
 test *args: setup lint

@@ -20,6 +20,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from easel_devtools.harness import API_KEY, EaselSystem
 from easel_devtools.standins import Behaviour
+from easel_gateway.catalog import CATALOG as GATEWAY
 
 pytestmark = pytest.mark.e2e
 WAIT = 30.0
@@ -110,7 +111,7 @@ def text(browser: WebDriver, element: str) -> str:
 
 
 def sign_in(browser: WebDriver, key: str = API_KEY) -> None:
-    assert shown(browser, "key-form")
+    until(browser, '!document.getElementById("key-form").hidden')  # once its texts came
     assert not shown(browser, "app")
     browser.find_element("id", "key").send_keys(key)
     browser.find_element("id", "key-save").click()
@@ -161,6 +162,32 @@ def test_a_person_enters_a_key_once_and_watches_their_job_to_its_image(
     assert page.execute_script('return document.getElementById("card").dataset.job') == job_id
     assert text(page, "prompt-shown") == "a lighthouse in fog"
     assert not shown(page, "cancel")
+
+
+def test_the_page_speaks_the_browsers_language_right_to_left_in_persian(
+    system: EaselSystem, browser: WebDriver
+) -> None:
+    # A browser set to Persian first (navigator.languages, as Chromium's setting makes it).
+    added = browser.execute_cdp_cmd(
+        "Page.addScriptToEvaluateOnNewDocument",
+        {"source": "Object.defineProperty(navigator, 'languages', {get: () => ['fa-IR', 'en']})"},
+    )
+    try:
+        browser.get(f"{system.api_url}/")
+        browser.execute_script("localStorage.clear()")
+        browser.get(f"{system.api_url}/")
+        sign_in(browser)
+        fa = GATEWAY.for_language("fa")
+        assert browser.execute_script("return document.documentElement.dir") == "rtl"
+        assert browser.execute_script("return document.documentElement.lang") == "fa"
+        assert text(browser, "generate") == fa("page-generate")
+        ask(browser, "flux", "a lighthouse in fog")
+        until(browser, 'document.getElementById("card").dataset.state === "succeeded"')
+        assert text(browser, "stage") == fa("page-stage-succeeded")
+    finally:
+        browser.execute_cdp_cmd(
+            "Page.removeScriptToEvaluateOnNewDocument", {"identifier": added["identifier"]}
+        )
 
 
 def test_a_waiting_job_shows_its_place_and_is_cancelled_from_its_card(

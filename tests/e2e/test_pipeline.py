@@ -50,7 +50,7 @@ def test_happy_path_delivers_the_workers_image(
     job = next(j for j in worker.jobs if "a cat on a windowsill" in j.prompt)
     assert hashlib.sha256(photo).hexdigest() == job.sha256  # the worker's bytes, untouched
     _, caption = system.telegram.photos(chat)[0]
-    assert caption.startswith(f"🎨 Image generated with {display}\n\nEnhanced prompt:\n")
+    assert caption.startswith(f"🎨 Image generated with {display}\n\n✨ Enhanced prompt:\n")
     assert "golden hour" in caption  # the LLM stand-in's enhancement, cleaned of its preamble
     assert "Here is" not in caption
     system.telegram.wait_for(
@@ -71,7 +71,8 @@ def test_llm_down_uses_the_original_prompt(system: EaselSystem) -> None:
     finally:
         system.llm.mode = "normal"
     _, caption = system.telegram.photos(chat)[0]
-    assert caption.endswith("Enhanced prompt:\na red bicycle in the rain")
+    # Sent as typed, and said so: no claim of an enhancement the LLM did not make.
+    assert caption.endswith("\n\n✏️ Prompt:\na red bicycle in the rain")
     assert "a red bicycle in the rain" in system.flux.prompts
 
 
@@ -115,7 +116,7 @@ def test_eleventh_request_in_a_minute_is_rate_limited(system: EaselSystem) -> No
     [
         ("/image=midjourney=a cat", "flux"),  # unknown model: the answer lists what exists
         ("/image=flux=   ", "empty"),
-        ("/image=flux=" + "x" * 1001, "1000"),
+        ("/image=flux=" + "x" * 1001, "1,000"),
         ("/image=flux=\x00\x01\x02", "empty"),  # nothing left once control characters go
     ],
 )

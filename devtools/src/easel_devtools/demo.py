@@ -2,8 +2,9 @@
 
 Telegram, the image backends and the LLM are stand-ins (real HTTP servers on loopback,
 from easel_devtools.standins): the two plain workers, and AUTOMATIC1111 (`forge`), ComfyUI
-(`comfy`) and OpenAI's Images API (`dalle`) from a MODELS_FILE. Prints what each user saw,
-with timings, and saves the images.
+(`comfy`) and OpenAI's Images API (`dalle`) from a MODELS_FILE. One user of each language
+Easel speaks (English, Persian, Turkish, Russian, as their Telegram app says). Prints what
+each user saw, with timings, and saves the images.
 """
 
 from __future__ import annotations
@@ -14,16 +15,20 @@ from pathlib import Path
 
 from easel_devtools.harness import EaselSystem
 
+# (chat, name, Telegram app language, what they send)
 CHATS = [
-    (101, "alice", "/image=flux=a cat on a windowsill"),
-    (102, "bob", "/flux a lighthouse at dusk"),
-    (103, "carol", "/image sdxl a bowl of ramen, steam rising"),
-    (104, "dan", "/image=flux=a fox in fresh snow"),
-    (105, "erin", "/image a robot reading in a library"),
-    (106, "frank", "/image=midjourney=a castle"),
-    (107, "grace", "/image=forge=a red fox, oil painting"),
-    (108, "heidi", "/image=comfy=a bonsai tree at sunrise"),
-    (109, "ivan", "/image=dalle=a cat in a space suit"),
+    (101, "alice", "en", "/image=flux=a cat on a windowsill"),
+    (102, "bob", "en", "/flux a lighthouse at dusk"),
+    (103, "carol", "en", "/image sdxl a bowl of ramen, steam rising"),
+    (104, "dan", "en", "/image=flux=a fox in fresh snow"),
+    (105, "erin", "en", "/image a robot reading in a library"),
+    (106, "frank", "en", "/image=midjourney=a castle"),
+    (107, "grace", "en", "/image=forge=a red fox, oil painting"),
+    (108, "heidi", "en", "/image=comfy=a bonsai tree at sunrise"),
+    (109, "ivan", "en", "/image=dalle=a cat in a space suit"),
+    (110, "shirin", "fa-IR", "/image=sdxl=یک گربه روی لبهٔ پنجره"),
+    (111, "elif", "tr", "/image=forge=pencere kenarında bir kedi"),
+    (112, "olga", "ru", "/image=flux=кот на подоконнике"),
 ]
 
 
@@ -45,11 +50,11 @@ def main() -> int:
         print(f"Easel is up: nats {system.nats.url}, Bot API stand-in {system.telegram.base_url}")
         print(f"services: {', '.join(f'{n} (pid {s.pid})' for n, s in system.services.items())}\n")
         sent_at = {}
-        for chat, name, text in CHATS:
-            print(f"{name:>6} sends: {text}")
+        for chat, name, language, text in CHATS:
+            print(f"{name:>6} ({language}) sends: {text}")
             sent_at[chat] = time.monotonic()
-            system.telegram.send_user_message(chat, text, username=name)
-        expected = [chat for chat, _, text in CHATS if "midjourney" not in text]
+            system.telegram.send_user_message(chat, text, username=name, language_code=language)
+        expected = [chat for chat, _, _, text in CHATS if "midjourney" not in text]
         # Done for a user when the photo is there and the status message is gone.
         system.telegram.wait_for(
             lambda: all(
@@ -59,7 +64,7 @@ def main() -> int:
             timeout=120,
         )
         print()
-        for chat, name, _ in CHATS:
+        for chat, name, _, _ in CHATS:
             show_chat(system, chat, name, sent_at[chat], args.out)
     print(f"\nimages saved in {args.out.resolve()}")
     return 0

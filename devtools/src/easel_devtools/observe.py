@@ -247,7 +247,7 @@ def drive(system: EaselSystem, first_chat: int = 7000, timeout: float = 60.0) ->
     failed = send("sdxl", "a lighthouse that will not render")
     # The notifier logs a job's end before the user sees it: waiting for what the user
     # sees means every service has logged the job.
-    told = texts.failure("SDXL", ErrorCode.AUTH)
+    told = texts.failure(texts.texts_for("en"), "SDXL", ErrorCode.AUTH)
     tg.wait_for(lambda: any(told in m.texts for m in tg.messages(failed)), timeout)
 
     system.llm.mode = "down"

@@ -18,12 +18,12 @@ from easel.controls import CircuitStates
 from easel.events import ImageRequested
 from easel_devtools.standins import BotApiStandin
 from easel_devtools.testing import holding
-from easel_gateway.telegram import texts
+from easel_gateway.catalog import ENGLISH
 
 Gateway = Callable[..., AbstractAsyncContextManager[None]]  # the conftest's `gateway`
 ADMIN = 900
 USER = 901
-STATUS = texts.STATUS_ENHANCING
+STATUS = ENGLISH("status-enhancing")
 
 
 async def answer_to(telegram: BotApiStandin, chat: int, text: str, user: int) -> str:
@@ -53,9 +53,9 @@ async def test_an_allowlist_admits_the_admins_and_whom_they_allow(
     gateway: Gateway, telegram: BotApiStandin, requested: Subscription
 ) -> None:
     async with gateway(access="allowlist", admin_user_ids=frozenset({ADMIN})):
-        assert await answer_to(telegram, USER, "/image a cat", USER) == texts.NOT_ALLOWED
+        assert await answer_to(telegram, USER, "/image a cat", USER) == ENGLISH("not-allowed")
         await nothing_published(requested)
-        assert await answer_to(telegram, USER, f"/allow {USER}", USER) == texts.ADMINS_ONLY
+        assert await answer_to(telegram, USER, f"/allow {USER}", USER) == ENGLISH("admins-only")
 
         assert await answer_to(telegram, ADMIN, "/image a cat", ADMIN) == STATUS  # no entry
         assert (await requested.next_msg(timeout=5)).subject == "image.requested.flux"
@@ -71,7 +71,7 @@ async def test_an_allowlist_admits_the_admins_and_whom_they_allow(
         assert event.job.requester.user_id == USER
 
         await answer_to(telegram, ADMIN, f"/deny {USER}", ADMIN)
-        assert await answer_to(telegram, USER, "/image a dog", USER) == texts.NOT_ALLOWED
+        assert await answer_to(telegram, USER, "/image a dog", USER) == ENGLISH("not-allowed")
         await nothing_published(requested)
 
 
@@ -82,7 +82,7 @@ async def test_open_access_keeps_out_only_the_denied(
         assert await answer_to(telegram, USER, "/image a cat", USER) == STATUS
         await requested.next_msg(timeout=5)
         await answer_to(telegram, ADMIN, f"/deny {USER}", ADMIN)
-        assert await answer_to(telegram, USER, "/image a cat", USER) == texts.NOT_ALLOWED
+        assert await answer_to(telegram, USER, "/image a cat", USER) == ENGLISH("not-allowed")
         await nothing_published(requested)
 
 
@@ -93,7 +93,7 @@ async def test_a_blocked_prompt_is_refused_politely_and_changes_nothing(
     blocklist.write_text("# the operator's words\ngore\nre:blood\\s*bath\n")
     async with gateway(blocklist_file=blocklist):
         for prompt in ("a GORE scene", "a bloodbath", "ｇｏｒｅ"):
-            assert await answer_to(telegram, USER, f"/image {prompt}", USER) == texts.BLOCKED
+            assert await answer_to(telegram, USER, f"/image {prompt}", USER) == ENGLISH("blocked")
         await nothing_published(requested)
         assert await answer_to(telegram, USER, "/image a gorgeous cat", USER) == STATUS
         await requested.next_msg(timeout=5)
@@ -104,7 +104,7 @@ async def test_a_paused_model_holds_its_jobs_and_says_why(
 ) -> None:
     durable = bus.generator_consumer("flux")
     async with gateway(admin_user_ids=frozenset({ADMIN})):
-        assert await answer_to(telegram, USER, "/pause flux", USER) == texts.ADMINS_ONLY
+        assert await answer_to(telegram, USER, "/pause flux", USER) == ENGLISH("admins-only")
         assert not (await js.consumer_info(bus.PROMPTS, durable)).paused
 
         answer = await answer_to(telegram, ADMIN, "/pause flux GPU maintenance", ADMIN)

@@ -28,6 +28,7 @@ from easel.jobs import JobRecord, JobState, JobStore, ServiceTimes
 from easel.telegram import create_bot
 from easel_devtools.standins import DEFAULT_TOKEN, BotApiStandin, ChatMessage, png
 from easel_devtools.testing import Collector
+from easel_gateway.catalog import CATALOG, ENGLISH
 from easel_gateway.settings import Settings
 from easel_gateway.telegram import texts
 
@@ -97,11 +98,13 @@ async def test_a_waiting_job_is_cancelled_by_its_owner_once_however_often_presse
         job = job_of(status)
         await recorded(js, job)
         first = telegram.press_button(501, status.message_id, f"cancel:{job}")
-        assert await answered(telegram, first.callback_query_id) == texts.CANCELLED
+        assert await answered(telegram, first.callback_query_id) == ENGLISH("cancelled")
         await cancels.wait_count(1)
         record = await recorded(js, job, JobState.CANCELLED)
         second = telegram.press_button(501, status.message_id, f"cancel:{job}")
-        assert await answered(telegram, second.callback_query_id) == texts.ended(JobState.CANCELLED)
+        assert await answered(telegram, second.callback_query_id) == texts.ended(
+            ENGLISH, JobState.CANCELLED
+        )
     [seen] = cancels.seen
     assert ImageCancelled.model_validate_json(seen.data).job_id == job
     assert record.owner.user == "501"
@@ -121,7 +124,7 @@ async def test_another_members_press_in_a_group_changes_nothing(
         await recorded(js, job)
         telegram.send_user_message(group, "hello", user_id=602)  # the stand-in learns 602
         press = telegram.press_button(group, status.message_id, f"cancel:{job}", user_id=602)
-        assert await answered(telegram, press.callback_query_id) == texts.NOT_YOURS
+        assert await answered(telegram, press.callback_query_id) == ENGLISH("not-yours")
         [answer] = telegram.callback_answers(press.callback_query_id)
         assert answer.show_alert
     assert cancels.seen == []
@@ -142,10 +145,10 @@ async def test_cancel_command_cancels_every_active_job_and_says_how_many(
         telegram.send_user_message(701, "/cancel")
         await telegram.wait_for_async(lambda: len(telegram.messages(701)) >= before + 2)
         await cancels.wait_count(2)
-        assert telegram.messages(701)[-1].text == texts.cancelled_count(2)
+        assert telegram.messages(701)[-1].text == texts.cancelled_count(ENGLISH, 2)
         telegram.send_user_message(701, "/cancel")
         await telegram.wait_for_async(lambda: len(telegram.messages(701)) >= before + 4)
-        assert telegram.messages(701)[-1].text == texts.cancelled_count(0)
+        assert telegram.messages(701)[-1].text == texts.cancelled_count(ENGLISH, 0)
     assert sorted(ImageCancelled.model_validate_json(s.data).job_id for s in cancels.seen) == (
         sorted(jobs)
     )
@@ -234,14 +237,14 @@ async def test_a_user_gets_a_fair_share_and_the_next_request_a_friendly_no(
         before = len(telegram.messages(1001))
         telegram.send_user_message(1001, "/image dog 2")
         await telegram.wait_for_async(lambda: len(telegram.messages(1001)) >= before + 2)
-        assert telegram.messages(1001)[-1].text == texts.too_many_active(2)
+        assert telegram.messages(1001)[-1].text == texts.too_many_active(ENGLISH, 2)
         assert len(requested.seen) == 2  # the third was not queued
         # One ends (cancelled): its place is free again.
         await recorded(js, jobs[0])
         cancel = ("✖ Cancel", f"cancel:{jobs[0]}")
         status = next(m for m in telegram.messages(1001) if m.buttons == [cancel])
         press = telegram.press_button(1001, status.message_id, f"cancel:{jobs[0]}")
-        assert await answered(telegram, press.callback_query_id) == texts.CANCELLED
+        assert await answered(telegram, press.callback_query_id) == ENGLISH("cancelled")
         await status_of(telegram, 1001, 1001, "/image dog 3")
         await requested.wait_count(3)
 
@@ -253,5 +256,12 @@ async def test_the_bot_offers_its_commands_and_admins_theirs(
     telegram.send_user_message(900, "/help")  # a chat with the bot: else "chat not found"
     async with gateway(admin_user_ids=frozenset({900})):
         await telegram.wait_for_async(lambda: bool(telegram.commands(scope=admin)))
-    assert telegram.commands() == list(texts.COMMANDS)
-    assert telegram.commands(scope=admin) == [*texts.COMMANDS, *texts.ADMIN_COMMANDS]
+    assert telegram.commands() == texts.command_menu(ENGLISH)
+    assert telegram.commands(scope=admin) == texts.command_menu(ENGLISH, admin=True)
+    # In each language Easel speaks, for the users whose app is set to it.
+    russian = CATALOG.for_language("ru")
+    assert telegram.commands(language_code="ru") == texts.command_menu(russian)
+    assert telegram.commands(scope=admin, language_code="ru") == texts.command_menu(
+        russian, admin=True
+    )
+    assert telegram.commands()[0] != telegram.commands(language_code="ru")[0]

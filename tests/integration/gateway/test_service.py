@@ -147,7 +147,7 @@ async def test_group_chats_get_job_ids_without_a_minus_sign(
         ("/image=flux=", "Empty prompt — try /image=flux=a cat"),
         ("/image", "Empty prompt — try /image=flux=a cat"),
         ("/sdxl \x00\u200b\u202e \t", "Empty prompt — try /image=sdxl=a cat"),
-        ("/image " + "x" * 1001, "Prompt is 1001 characters; the limit is 1000."),
+        ("/image " + "x" * 1001, "Prompt is 1,001 characters; the limit is 1,000."),
     ],
     ids=["unknown-model", "empty", "bare", "control-chars-only", "1001-chars"],
 )

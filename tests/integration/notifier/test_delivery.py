@@ -17,6 +17,8 @@ from easel_devtools.standins import BotApiStandin, png
 from easel_devtools.testing import Settlements, job
 from easel_notifier import texts
 
+EN = texts.texts_for("en")  # the test users write in English
+
 CHAT = 5151
 
 
@@ -63,7 +65,7 @@ async def test_photo_is_delivered_once_even_when_redelivered(
         assert len(photos) == 1
         photo, caption = photos[0]
         assert photo == data
-        assert caption == texts.caption("FLUX", event.prompt)
+        assert caption == texts.caption(EN, "FLUX", event.prompt, yours=event.job.original_prompt)
         status = next(m for m in telegram.messages(CHAT) if m.message_id == status_id)
         assert status.deleted
         store = await js.object_store(bus.IMAGES_BUCKET)
@@ -156,7 +158,9 @@ async def test_started_then_long_prompt_caption_is_accepted(
         assert await acks.next() == [b"+ACK"]
     [(_, caption)] = telegram.photos(CHAT)
     assert caption is not None
-    assert caption.endswith("…")
+    cut, yours = caption.split("\n\n" + EN("caption-yours") + "\n")
+    assert cut.endswith("…")  # the model's prompt, cut; the user's words after it, whole
+    assert yours == "a cat"
     assert texts.utf16_len(caption) <= texts.CAPTION_LIMIT
     assert telegram.bad_request_log == []
 
@@ -179,7 +183,7 @@ async def test_expired_image_gets_a_retry_message(
         await bus.publish(js, generated("tg_5151_4", "a cat", status_id, image))
         assert await acks.next() == [b"+ACK"]
     status = next(m for m in telegram.messages(CHAT) if m.message_id == status_id)
-    assert status.text == texts.failure("FLUX", ErrorCode.EXPIRED)
+    assert status.text == texts.failure(EN, "FLUX", ErrorCode.EXPIRED)
     assert telegram.photos(CHAT) == []
 
 
@@ -223,5 +227,5 @@ async def test_image_not_matching_its_hash_is_not_sent(
         await bus.publish(js, generated("tg_5151_5", "a cat", status_id, tampered))
         assert await acks.next() == [b"+ACK"]
     status = next(m for m in telegram.messages(CHAT) if m.message_id == status_id)
-    assert status.text == texts.failure("FLUX", ErrorCode.INVALID_IMAGE)
+    assert status.text == texts.failure(EN, "FLUX", ErrorCode.INVALID_IMAGE)
     assert telegram.photos(CHAT) == []

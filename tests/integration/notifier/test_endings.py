@@ -29,6 +29,8 @@ from easel_devtools.testing import Settlements, job
 from easel_devtools.testing.metrics import sample
 from easel_notifier import texts
 
+EN = texts.texts_for("en")  # the test users write in English
+
 CHAT = 5252
 CANCEL = "✖ Cancel"
 
@@ -82,13 +84,13 @@ async def test_the_cancel_button_stays_while_the_job_can_be_cancelled(
         assert status(telegram, status_id).buttons == [(CANCEL, "cancel:tg_5252_1")]
         await bus.publish(js, ImageStarted.after(waiting, attempt=1))
         await telegram.wait_for_async(
-            lambda: status(telegram, status_id).text == texts.generating("FLUX")
+            lambda: status(telegram, status_id).text == texts.generating(EN, "FLUX")
         )
         assert status(telegram, status_id).buttons == [(CANCEL, "cancel:tg_5252_1")]
         failed = ImageFailed.for_job(waiting, ErrorCode.TIMEOUT, "late", attempts=1)
         await bus.publish(js, failed)
         await telegram.wait_for_async(
-            lambda: status(telegram, status_id).text == texts.failure("FLUX", ErrorCode.TIMEOUT)
+            lambda: status(telegram, status_id).text == texts.failure(EN, "FLUX", ErrorCode.TIMEOUT)
         )
     assert status(telegram, status_id).buttons == []  # an ending carries no button
 
@@ -116,7 +118,7 @@ async def test_a_cancel_shows_cancelled_and_no_photo_follows_even_one_already_ma
         await bus.publish(js, generated)
         await bus.publish(js, ImageFailed.for_job(started, ErrorCode.INTERNAL, "x"))
         assert sorted(await acks.next(4)) == [b"+ACK"] * 4
-    assert status(telegram, status_id).text == texts.cancelled("FLUX")
+    assert status(telegram, status_id).text == texts.cancelled(EN, "FLUX")
     assert status(telegram, status_id).buttons == []
     assert telegram.photos(CHAT) == []
     assert telegram.calls["sendPhoto"] == 0
@@ -180,7 +182,7 @@ async def test_a_photo_waiting_for_its_chats_telegram_budget_can_still_be_cancel
         assert await endings.claim("tg_5252_4", Ending.CANCELLED) is Ending.CANCELLED
         await bus.publish(js, ImageCancelled(job_id="tg_5252_4", model="flux", job=context))
         assert await acks.next(2) == [b"+ACK"] * 2
-    assert status(telegram, status_id).text == texts.cancelled("FLUX")
+    assert status(telegram, status_id).text == texts.cancelled(EN, "FLUX")
     assert telegram.calls["sendPhoto"] == 0
 
 

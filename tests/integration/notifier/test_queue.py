@@ -13,12 +13,15 @@ from nats.aio.client import Client
 from nats.js import JetStreamContext
 
 from easel import bus
-from easel.controls import ModelPauses, pause_note
+from easel.controls import ModelPauses
 from easel.events import ErrorCode, ImageFailed, ImageGenerated, ImageStarted, PromptEnhanced
+from easel.i18n import pause_note
 from easel.natsserver import NatsServer
 from easel_devtools.standins import BotApiStandin, png
 from easel_devtools.testing import REGISTRY, Settlements, job
 from easel_notifier import texts
+
+EN = texts.texts_for("en")  # the test users write in English
 
 QUEUE_CHATS = list(range(201, 206))
 FLOOD_CHATS = list(range(301, 321))
@@ -67,7 +70,7 @@ async def test_positions_are_live_and_count_down(
     async with notifier(queue_refresh_seconds=60):
         for event in jobs[2:]:
             await bus.publish(js, event)
-        expected = [texts.queued("FLUX", place) for place in range(1, 6)]
+        expected = [texts.queued(EN, "FLUX", place) for place in range(1, 6)]
         await telegram.wait_for_async(lambda: texts_now() == expected, timeout=15)
 
         # Act as the generator: take the first job and announce it.
@@ -81,7 +84,9 @@ async def test_positions_are_live_and_count_down(
         await bus.publish(
             js, ImageStarted(job_id=first.job_id, model="flux", job=first.job, attempt=1)
         )
-        expected = [texts.generating("FLUX")] + [texts.queued("FLUX", p) for p in range(1, 5)]
+        expected = [texts.generating(EN, "FLUX")] + [
+            texts.queued(EN, "FLUX", p) for p in range(1, 5)
+        ]
         await telegram.wait_for_async(lambda: texts_now() == expected, timeout=15)
 
     # Coalescing: no message was ever edited to the text it already showed.
@@ -110,11 +115,11 @@ async def test_waiting_users_see_a_pause_and_its_reason_until_the_model_resumes(
         return [current_text(telegram, c, s) for c, s in zip(chats, statuses, strict=True)]
 
     async with notifier(queue_refresh_seconds=60):
-        running = [texts.queued("FLUX", place) for place in (1, 2)]
+        running = [texts.queued(EN, "FLUX", place) for place in (1, 2)]
         await telegram.wait_for_async(lambda: texts_now() == running, timeout=15)
         pause = await pauses.pause("flux", "new GPU", "cli")
-        note = pause_note("FLUX", pause)
-        paused = [texts.queued("FLUX", place, None, note) for place in (1, 2)]
+        note = pause_note(EN, "FLUX", pause)
+        paused = [texts.queued(EN, "FLUX", place, None, note) for place in (1, 2)]
         await telegram.wait_for_async(lambda: texts_now() == paused, timeout=15)
         assert "FLUX is paused: new GPU. Your request keeps its place" in paused[0]
         await pauses.resume("flux")
@@ -140,10 +145,10 @@ async def test_one_of_two_replicas_edits_positions_and_the_other_takes_over(
     await first.__aenter__()
     try:
         await bus.publish(js, jobs[0])
-        await telegram.wait_for_async(lambda: texts_now(1) == [texts.queued("FLUX", 1)])
+        await telegram.wait_for_async(lambda: texts_now(1) == [texts.queued(EN, "FLUX", 1)])
         async with notifier(queue_refresh_seconds=60):  # a second replica, standing by
             await bus.publish(js, jobs[1])
-            expected = [texts.queued("FLUX", place) for place in (1, 2)]
+            expected = [texts.queued(EN, "FLUX", place) for place in (1, 2)]
             await telegram.wait_for_async(lambda: texts_now(2) == expected)
             # Both replicas ran, one edited: no edit to a text the message already showed
             # (Telegram answers that with 400 "message is not modified").
@@ -151,7 +156,7 @@ async def test_one_of_two_replicas_edits_positions_and_the_other_takes_over(
             await first.__aexit__(None, None, None)  # the leader stops and hands the lease on
             first = None
             await bus.publish(js, jobs[2])
-            expected = [texts.queued("FLUX", place) for place in (1, 2, 3)]
+            expected = [texts.queued(EN, "FLUX", place) for place in (1, 2, 3)]
             await telegram.wait_for_async(lambda: texts_now(3) == expected, timeout=15)
     finally:
         if first is not None:
@@ -211,7 +216,8 @@ async def test_twenty_chats_under_flood_limits_lose_nothing(
     for chat, status in statuses.items():
         [(photo, caption)] = telegram.photos(chat)
         assert photo == png(f"chat {chat}")
-        assert caption == texts.caption("FLUX", f"A cat for chat {chat}")
+        expected = texts.caption(EN, "FLUX", f"A cat for chat {chat}", yours="a cat")
+        assert caption == expected
         [message] = [m for m in telegram.messages(chat) if m.message_id == status]
         assert message.deleted
     assert telegram.bad_request_log == []
@@ -233,12 +239,12 @@ async def test_positions_and_results_survive_a_server_restart(
         for event in jobs[:2]:
             await bus.publish(js, event)
         await telegram.wait_for_async(
-            lambda: current_text(telegram, chats[1], statuses[1]) == texts.queued("FLUX", 2)
+            lambda: current_text(telegram, chats[1], statuses[1]) == texts.queued(EN, "FLUX", 2)
         )
         await asyncio.to_thread(nats_server.restart)  # file storage: streams survive
         await bus.publish(js, jobs[2])
         await telegram.wait_for_async(
-            lambda: current_text(telegram, chats[2], statuses[2]) == texts.queued("FLUX", 3),
+            lambda: current_text(telegram, chats[2], statuses[2]) == texts.queued(EN, "FLUX", 3),
             timeout=20,
         )
         acks = await Settlements.watch(nc, bus.RESULTS, bus.NOTIFIER)
@@ -252,4 +258,6 @@ async def test_positions_and_results_survive_a_server_restart(
         )
         await bus.publish(js, failed)
         assert await acks.next() == [b"+ACK"]
-    assert current_text(telegram, chats[0], statuses[0]) == texts.failure("FLUX", ErrorCode.TIMEOUT)
+    assert current_text(telegram, chats[0], statuses[0]) == texts.failure(
+        EN, "FLUX", ErrorCode.TIMEOUT
+    )

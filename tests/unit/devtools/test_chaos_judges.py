@@ -11,14 +11,16 @@ from easel_devtools.chaos.backends import expected_endings
 from easel_devtools.chaos.outcomes import Press, PressKind, Sent, Vocabulary, judge_chat
 from easel_devtools.chaos.plan import Request
 from easel_devtools.standins import ChatMessage
+from easel_gateway.catalog import ENGLISH
 from easel_gateway.telegram import texts as gateway_texts
 from easel_notifier import texts as notifier_texts
 
 CHAT = 5
 VOCABULARY = Vocabulary(["FLUX"])
 ENHANCING = "🎨 Enhancing prompt…"
-FAILED = notifier_texts.failure("FLUX", ErrorCode.TIMEOUT)
-CANCELLED = notifier_texts.cancelled("FLUX")
+EN = notifier_texts.texts_for("en")
+FAILED = notifier_texts.failure(EN, "FLUX", ErrorCode.TIMEOUT)
+CANCELLED = notifier_texts.cancelled(EN, "FLUX")
 
 
 def sent(number: int, message_id: int) -> Sent:
@@ -78,7 +80,7 @@ def test_a_status_still_in_progress_is_lost() -> None:
     [
         [message(6, photo_of=1), message(7, photo_of=1)],  # two photos
         [message(6, text=FAILED), message(7, photo_of=1)],  # a photo and an error
-        [message(6, text=FAILED), message(7, text=gateway_texts.QUEUE_FAILED)],  # two errors
+        [message(6, text=FAILED), message(7, text=ENGLISH("queue-failed"))],  # two errors
     ],
 )
 def test_two_endings_are_duplicated(extra: list[ChatMessage]) -> None:
@@ -116,7 +118,7 @@ def test_a_status_left_beside_the_photo_is_stray() -> None:
 
 
 def test_a_rate_limit_reply_is_a_rejection() -> None:
-    slow_down = gateway_texts.rate_limited(10, 60, 5)
+    slow_down = gateway_texts.rate_limited(ENGLISH, 10, 60, 5)
     assert verdicts(user(1), message(2, text=slow_down), user(3), message(4, photo_of=1)) == [
         "rejected",
         "photo",

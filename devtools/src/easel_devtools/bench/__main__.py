@@ -31,6 +31,7 @@ from easel_devtools.bench.report import (
 )
 from easel_devtools.bench.scenarios import (
     api,
+    backends,
     cancel,
     estimates,
     fifo,
@@ -59,6 +60,7 @@ SCENARIOS: dict[str, Callable[[Plan], Coroutine[Any, Any, Outcome]]] = {
     "estimates": estimates.run,
     "api": api.run,
     "fifo": fifo.run,
+    "backends": backends.run,
 }
 
 

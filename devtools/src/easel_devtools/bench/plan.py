@@ -26,6 +26,10 @@ class Plan:
     api_requests: int  # synchronous API calls timed one at a time
     sse_streams: int  # SSE streams open at once on one gateway
     fifo_jobs: int  # asked in turn through Telegram and the API, all waiting at once
+    backends_jobs: int  # renders watched one at a time for their progress, per backend
+    backends_cancels: int  # presses of "✖ Cancel" on a running render, per backend
+    adapter_iterations: int  # of each kind's own per-job code, timed in-process
+    generator_cpu_jobs: int  # one at a time per kind, the generator's CPU read from /proc
 
     @classmethod
     def make(
@@ -51,4 +55,8 @@ class Plan:
             api_requests=20 if quick else 100,
             sse_streams=200 if quick else 1000,
             fifo_jobs=10 if quick else 40,
+            backends_jobs=3 if quick else 5,
+            backends_cancels=3 if quick else 5,
+            adapter_iterations=50 if quick else 200,
+            generator_cpu_jobs=10 if quick else 30,
         )

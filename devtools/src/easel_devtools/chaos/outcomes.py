@@ -19,7 +19,7 @@ from enum import StrEnum
 from easel.events import ErrorCode
 from easel_devtools.chaos.plan import Request
 from easel_devtools.standins import ChatMessage
-from easel_gateway.telegram import texts as gateway_texts
+from easel_gateway.catalog import ENGLISH
 from easel_notifier import texts as notifier_texts
 
 TAG = re.compile(r"chaos-\d+-\d+")  # Request.tag
@@ -30,11 +30,13 @@ class Vocabulary:
     """Every final text Easel can leave in a chat, mapped to a short kind."""
 
     def __init__(self, display_names: Iterable[str]) -> None:
-        self._finals: dict[str, str] = {gateway_texts.QUEUE_FAILED: "queue_failed"}
+        # The chaos run's users write in English.
+        t = notifier_texts.texts_for("en")
+        self._finals: dict[str, str] = {ENGLISH("queue-failed"): "queue_failed"}
         for name in display_names:
             for code in ErrorCode:
-                self._finals[notifier_texts.failure(name, code)] = f"failed:{code.value}"
-            self._finals[notifier_texts.cancelled(name)] = "cancelled"
+                self._finals[notifier_texts.failure(t, name, code)] = f"failed:{code.value}"
+            self._finals[notifier_texts.cancelled(t, name)] = "cancelled"
 
     def kind(self, text: str) -> str:
         if text.startswith(PROGRESS):

@@ -114,6 +114,9 @@ class A1111Job:
     client_gone: bool = False  # the client hung up; the job ran on regardless
     images: int = 0
     source: str = "normal"  # "normal" | "script"
+    # time.monotonic() of each sampling step as it completed: the progress endpoints
+    # report it from then on
+    steps_at: list[float] = dataclasses.field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -751,6 +754,7 @@ class A1111Standin(StandinServer):
                     return None
                 with self._lock:
                     self._state.sampling_step += 1
+                    run.job.steps_at.append(time.monotonic())
                     self._changed()
                     if self._interrupted():
                         break

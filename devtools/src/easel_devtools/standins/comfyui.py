@@ -128,6 +128,8 @@ class PromptRecord:
     images: list[dict[str, str]] = field(default_factory=list)  # as /history lists them
     started_at: float | None = None
     finished_at: float | None = None
+    # time.monotonic() of each sampling step, as its `progress` message was sent
+    steps_at: list[float] = field(default_factory=list)
 
     @property
     def interrupted(self) -> bool:
@@ -555,6 +557,7 @@ class ComfyUIStandin(StandinServer):
         self._records: list[PromptRecord] = []
         self._files: dict[tuple[str, str, str], bytes] = {}  # (type, subfolder, name) -> bytes
         self._interrupts: list[tuple[str | None, bool]] = []
+        self._interrupts_at: list[float] = []  # time.monotonic() of each, as it arrived
         self._arrivals = itertools.count()
         self._reset()
 
@@ -611,6 +614,12 @@ class ComfyUIStandin(StandinServer):
         """Each POST /interrupt: (its prompt_id, whether it stopped a running prompt)."""
         with self._lock:
             return list(self._interrupts)
+
+    @property
+    def interrupts_at(self) -> list[float]:
+        """When each POST /interrupt arrived (time.monotonic()), in the order of `interrupts`."""
+        with self._lock:
+            return list(self._interrupts_at)
 
     def describe(self) -> str:
         with self._lock:
@@ -876,6 +885,7 @@ class ComfyUIStandin(StandinServer):
                 return
 
     async def _post_interrupt(self, request: web.Request) -> web.StreamResponse:
+        arrived = time.monotonic()
         body = await _json(request)  # None for an empty body: a global interrupt
         prompt_id = body.get("prompt_id") if isinstance(body, dict) else None
         with self._lock:
@@ -885,6 +895,7 @@ class ComfyUIStandin(StandinServer):
             if stops:
                 self._interrupt.set()
             self._interrupts.append((prompt_id or None, stops))
+            self._interrupts_at.append(arrived)
             self._changed()
         return web.Response(status=200)
 
@@ -1166,6 +1177,8 @@ class ComfyUIStandin(StandinServer):
             if not await self._sleep(step_time):
                 raise _Stop(node_id)
             self._progress(run, node_id, step, steps)
+            with self._lock:
+                run.item.record.steps_at.append(time.monotonic())
             progress = {
                 "value": step,
                 "max": steps,

@@ -32,8 +32,21 @@ class LlmRequest:
     status: int | None = None  # None: never answered (client gave up, server stopped)
 
 
-def enhance(prompt: str) -> str:
-    """The deterministic answer content for `prompt` in normal mode."""
+# What a real model does with a request in another language when the system prompt asks
+# for English: this stand-in knows only these, the ones the tests and the demo send; any
+# other text goes through untranslated.
+TRANSLATIONS = {
+    "یک گربه روی لبهٔ پنجره": "a cat on a windowsill",
+    "pencere kenarında bir kedi": "a cat on a windowsill",
+    "кот на подоконнике": "a cat on a windowsill",
+}
+
+
+def enhance(prompt: str, english: bool = False) -> str:
+    """The deterministic answer content for `prompt` in normal mode; in English when the
+    system prompt asks for it and the request is one this stand-in can translate."""
+    if english:
+        prompt = TRANSLATIONS.get(prompt.strip(), prompt)
     return f'Here is an enhanced prompt: "{prompt}, {ENHANCEMENT}"'
 
 
@@ -50,6 +63,10 @@ def _user_prompt(messages: list[Any]) -> str:
                 return " ".join(p.get("text", "") for p in content if isinstance(p, dict))
             return str(content)
     return ""
+
+
+def _system_prompt(messages: list[Any]) -> str:
+    return " ".join(str(m.get("content")) for m in messages if m.get("role") == "system")
 
 
 def _shape_error(body: Any) -> str | None:
@@ -184,7 +201,8 @@ class LlmStandin(StandinServer):
             response.headers["Retry-After"] = str(self.retry_after)
             return response
         prompt = _user_prompt(record.body["messages"])
-        content = self.answer if self.answer is not None else enhance(prompt)
+        english = "english" in _system_prompt(record.body["messages"]).lower()
+        content = self.answer if self.answer is not None else enhance(prompt, english)
         if mode == "empty":
             content = ""
         elif mode == "fenced":

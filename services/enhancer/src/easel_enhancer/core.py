@@ -8,6 +8,8 @@ from easel.events import MAX_PROMPT_CHARS
 
 SYSTEM_PROMPT = (
     "You rewrite short requests into prompts for a text-to-image model. "
+    "The request may be in any language (Persian, Turkish, Russian…): translate it, "
+    "since the model understands English only. "
     "Keep the subject and every detail the user asked for; add style, composition, "
     "lighting, colour and texture that fit them. Do not add people, text, brands or "
     "anything sexual or violent that the user did not ask for. "

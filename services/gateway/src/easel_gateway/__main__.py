@@ -41,6 +41,7 @@ from easel_gateway.http.webhooks import WebhookSender
 from easel_gateway.settings import Settings
 from easel_gateway.stores.active_jobs import ActiveJobs
 from easel_gateway.stores.claims import JobClaims
+from easel_gateway.stores.languages import LanguageChoices
 from easel_gateway.stores.photos import PhotoStore
 from easel_gateway.stores.rate_limits import RateLimiter
 from easel_gateway.telegram.failure import GatewayFailed
@@ -201,6 +202,7 @@ async def build(
         circuits=CircuitStates(controls),
         blocklist=shared.blocklist,
         photos=PhotoStore(ImageWriter(await bus.images_store(rt.js, settings))),
+        language_choices=LanguageChoices(controls),
         bot=bot,
     )
     if settings.gateway_mode == "webhook":

@@ -270,6 +270,7 @@ class JobHandler:
                 queued_seconds=queued,
                 generation_seconds=generation,
                 seed=seed,
+                enhanced=event.enhanced,
             )
         )
 

@@ -23,7 +23,7 @@ class EditText:
     chat_id: int
     message_id: int
     text: str
-    cancel_job: str | None = None  # the job whose "✖ Cancel" button the text carries
+    cancel: tuple[str, str] | None = None  # the job whose "✖ Cancel" it carries, its label
 
 
 @dataclass(frozen=True)
@@ -32,8 +32,10 @@ class SendPhoto:
     photo: bytes | memoryview
     filename: str
     caption: str
-    job: str | None = None  # the job whose "🔁 Again" (and "🎲 Variation") it carries
-    variation: bool = False
+    # The job whose "🔁 Again" (and "🎲 Variation") it carries, and their labels.
+    job: str | None = None
+    again: str = ""
+    variation: str | None = None
 
 
 @dataclass(frozen=True)
@@ -101,15 +103,17 @@ class TelegramClient:
     async def _call(self, request: Request) -> str | None:
         """Make the call; a photo's file_id (its largest size) is what it returns."""
         match request:
-            case EditText(chat_id=chat_id, message_id=message_id, text=text, cancel_job=job):
+            case EditText(chat_id=chat_id, message_id=message_id, text=text, cancel=cancel):
                 # Without reply_markup, an edit removes the message's buttons.
-                markup = cancel_keyboard(job) if job else None
+                markup = cancel_keyboard(*cancel) if cancel else None
                 await self._bot.edit_message_text(
                     text=text, chat_id=chat_id, message_id=message_id, reply_markup=markup
                 )
             case SendPhoto(chat_id=chat_id, photo=photo, filename=filename, caption=caption):
                 file = _PhotoFile(photo, filename)
-                buttons = result_keyboard(request.job, request.variation) if request.job else None
+                buttons = None
+                if request.job is not None:
+                    buttons = result_keyboard(request.job, request.again, request.variation)
                 sent = await self._bot.send_photo(
                     chat_id=chat_id, photo=file, caption=caption, reply_markup=buttons
                 )

@@ -97,16 +97,17 @@ class ResultHandler:
         delivery: bus.Delivery,
     ) -> bus.Outcome:
         model = self._display(event.model)
+        t = texts.texts_for(requester.language_code)
         match event:
             case ImageStarted():
                 service = await self._service_times.of(event.model)
-                text = texts.generating(model, left(0.0, service) if service else None)
+                text = texts.generating(t, model, left(0.0, service) if service else None)
                 self._outbox.edit(
                     requester.chat_id,
                     requester.status_message_id,
                     text,
                     Stage.GENERATING,
-                    cancellable=True,
+                    cancel=t("button-cancel"),
                 )
                 return bus.ACK
             case ImageFailed():
@@ -115,11 +116,11 @@ class ResultHandler:
                 if await self._endings.claim(event.job_id, Ending.FAILED) is not Ending.FAILED:
                     return bus.ACK
                 log.info("notifier.job_failed", error_code=event.error_code.value)
-                text = texts.failure(model, event.error_code)
+                text = texts.failure(t, model, event.error_code)
                 return await self._final_text(event, requester, text, "failed", delivery)
             case ImageCancelled():
                 # Its front door claimed the ending before publishing it.
-                text = texts.cancelled(model)
+                text = texts.cancelled(t, model)
                 return await self._final_text(event, requester, text, "cancelled", delivery)
             case ImageGenerated():
                 return await self._generated(event, requester, delivery)
@@ -129,6 +130,7 @@ class ResultHandler:
     ) -> bus.Outcome:
         chat_id, status_id = requester.chat_id, requester.status_message_id
         model = self._display(event.model)
+        t = texts.texts_for(requester.language_code)
         if delivered := await self._ledger.delivered(event.job_id):
             log.info("notifier.already_delivered", attempt=delivery.attempt)
             metrics.DELIVERIES.labels(event.model, "duplicate").inc()
@@ -139,7 +141,8 @@ class ResultHandler:
             return await self._withheld(event, ending)
         # Still cancellable: the ending is claimed only as the photo leaves, once its chat's
         # Telegram budget allows it, so a cancel pressed while it waits for that still wins.
-        self._outbox.edit(chat_id, status_id, texts.sending(), Stage.SENDING, cancellable=True)
+        cancel = t("button-cancel")
+        self._outbox.edit(chat_id, status_id, texts.sending(t), Stage.SENDING, cancel=cancel)
         corrupt: str | None = None
         try:
             settled = await self._send_photo(event, requester, model)
@@ -165,7 +168,7 @@ class ResultHandler:
             log.error("notifier.photo_rejected", outcome=settled.outcome, reason=settled.reason)
             metrics.DELIVERIES.labels(event.model, "rejected").inc()
             await self._images.discard(event.image)
-            text = texts.failure(model, ErrorCode.INVALID_IMAGE)
+            text = texts.failure(t, model, ErrorCode.INVALID_IMAGE)
             await self._outbox.deliver(
                 EditText(chat_id, status_id, text), message_id=status_id, stage=Stage.FAILED
             )
@@ -197,13 +200,25 @@ class ResultHandler:
                 return None
             extension = mimetypes.guess_extension(event.image.content_type) or ""
             spec = self._registry.get(event.model)
+            t = texts.texts_for(requester.language_code)
+            caption = texts.caption(
+                t,
+                model,
+                event.prompt,
+                seed=event.seed,
+                ignored=event.job.params.ignored,
+                enhanced=event.enhanced,
+                yours=event.job.original_prompt,
+            )
+            can_vary = spec is not None and "image" in spec.accepts
             photo = SendPhoto(
                 requester.chat_id,
                 data,
                 f"{event.job_id}{extension}",
-                texts.caption(model, event.prompt, event.seed, event.job.params.ignored),
+                caption,
                 job=event.job_id,
-                variation=spec is not None and "image" in spec.accepts,
+                again=t("button-again"),
+                variation=t("button-variation") if can_vary else None,
             )
             return await self._outbox.deliver(
                 photo,
@@ -237,7 +252,8 @@ class ResultHandler:
         ending = await self._endings.claim(event.job_id, Ending.DELIVERING)
         if ending is not Ending.DELIVERING:
             return await self._withheld(event, ending)
-        text = texts.failure(self._display(event.model), code)
+        t = texts.texts_for(requester.language_code)
+        text = texts.failure(t, self._display(event.model), code)
         outcome = await self._final_text(event, requester, text, code.value, delivery)
         if outcome == bus.ACK:
             await self._end_as_failed(event, code, detail)

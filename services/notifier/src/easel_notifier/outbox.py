@@ -43,18 +43,26 @@ class Outbox:
         # Calls run in the outbox's own tasks: the job each status message belongs to
         # (job_id, model) is kept, so what its calls log can be found by job id.
         self._jobs: OrderedDict[tuple[int, int], dict[str, Any]] = OrderedDict()
-        self._cancellable: set[tuple[int, int]] = set()  # of those messages
+        # Of those messages, the ones whose text carries "✖ Cancel": its label.
+        self._cancellable: dict[tuple[int, int], str] = {}
 
     def edit(
-        self, chat_id: int, message_id: int, text: str, stage: Stage, *, cancellable: bool = False
+        self,
+        chat_id: int,
+        message_id: int,
+        text: str,
+        stage: Stage,
+        *,
+        cancel: str | None = None,
     ) -> None:
         """Show `text` in a status message, eventually; newer texts replace older ones.
-        A `cancellable` stage's text carries the job's "✖ Cancel" button; any other, none."""
+        A cancellable stage's text carries the job's "✖ Cancel" button, labelled `cancel`
+        in the user's language; any other, none."""
         self._remember_job(chat_id, message_id)
-        if cancellable:
-            self._cancellable.add((chat_id, message_id))
+        if cancel is not None:
+            self._cancellable[(chat_id, message_id)] = cancel
         else:
-            self._cancellable.discard((chat_id, message_id))
+            self._cancellable.pop((chat_id, message_id), None)
         if self._scheduler.edit(chat_id, message_id, text, stage):
             self._wake.set()
 
@@ -130,8 +138,9 @@ class Outbox:
         job = self._jobs.get(call.key, {}) if call.key else {}
         if request is None:
             assert call.message_id is not None
-            cancel = job.get("job_id") if call.key in self._cancellable else None
-            request = EditText(call.chat_id, call.message_id, call.text, cancel_job=cancel)
+            label = self._cancellable.get(call.key) if call.key else None
+            cancel = (job["job_id"], label) if label is not None and "job_id" in job else None
+            request = EditText(call.chat_id, call.message_id, call.text, cancel=cancel)
         with structlog.contextvars.bound_contextvars(**job):
             taken = await self._take(call)
             if (stopped := await self._stopped(call)) is not None:
@@ -173,7 +182,7 @@ class Outbox:
         self._jobs.move_to_end((chat_id, message_id))
         if len(self._jobs) > _REMEMBER_JOBS:
             forgotten, _ = self._jobs.popitem(last=False)
-            self._cancellable.discard(forgotten)
+            self._cancellable.pop(forgotten, None)
 
     def _report_pending(self) -> None:
         for priority in Priority:

@@ -36,11 +36,12 @@ class ProgressHandler:
         if not ended:
             spec = self._registry.get(event.model)
             model = spec.display_name if spec else event.model
+            t = texts.texts_for(requester.language_code)
             self._outbox.edit(
                 requester.chat_id,
                 requester.status_message_id,
-                texts.generating(model, percent=event.percent),
+                texts.generating(t, model, percent=event.percent),
                 Stage.GENERATING,
-                cancellable=True,
+                cancel=t("button-cancel"),
             )
         return bus.ACK

@@ -27,8 +27,9 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 from pydantic import ValidationError
 
 from easel import bus
-from easel.controls import ModelPauses, pause_note
+from easel.controls import ModelPauses
 from easel.events import PromptEnhanced, TelegramRequester
+from easel.i18n import pause_note
 from easel.jobs import ServiceTimes, ready_in
 from easel.settings import ModelSpec
 from easel_notifier import texts
@@ -150,16 +151,17 @@ class QueueWatch:
         delivered = info.delivered.stream_seq or 0
         for seq in [seq for seq in self._waiting if seq <= delivered]:
             del self._waiting[seq]
-        note = None if pause is None else pause_note(self._display, pause)
         for job, place in positions(self._waiting, delivered):
             if job.requester is not None:
+                t = texts.texts_for(job.requester.language_code)
+                note = None if pause is None else pause_note(t, self._display, pause)
                 eta = ready_in(place, self._capacity, service) if service else None
-                text = texts.queued(self._display, place, eta, note)
+                text = texts.queued(t, self._display, place, eta, note)
                 with structlog.contextvars.bound_contextvars(job_id=job.job_id, model=self._model):
                     self._outbox.edit(
                         job.requester.chat_id,
                         job.requester.status_message_id,
                         text,
                         Stage.QUEUED,
-                        cancellable=True,
+                        cancel=t("button-cancel"),
                     )

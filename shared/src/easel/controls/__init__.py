@@ -4,7 +4,7 @@ what `/stats` shows of the circuit breakers."""
 from easel.controls._access import Access, Standing, may_use
 from easel.controls._blocklist import Blocklist, BlocklistSettings, normalise
 from easel.controls._circuits import CircuitState, CircuitStates
-from easel.controls._pauses import MAX_REASON_CHARS, ModelPauses, Pause, pause_note
+from easel.controls._pauses import MAX_REASON_CHARS, ModelPauses, Pause
 from easel.controls._users import UserEntry, UserList
 
 __all__ = [
@@ -21,5 +21,4 @@ __all__ = [
     "UserList",
     "may_use",
     "normalise",
-    "pause_note",
 ]

@@ -67,9 +67,3 @@ class ModelPauses:
         except NotFoundError:
             return False
         return bool(info.paused)
-
-
-def pause_note(display_name: str, pause: Pause) -> str:
-    """What a waiting or new user of a paused model reads (gateway and notifier)."""
-    why = f": {pause.reason}" if pause.reason else ""
-    return f"⏸ {display_name} is paused{why}. Your request keeps its place in line."

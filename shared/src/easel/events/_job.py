@@ -126,23 +126,24 @@ class JobEvent(Event):
     @classmethod
     def _lowest_version(cls, data: Any) -> Any:
         """A new event is written in the lowest version that can carry it: 4 only for a
-        job that starts from a photo, 3 for other parameters, a reported seed, or an event
-        type version 3 brought. The consumers of the release before still read the others
-        during a rolling upgrade."""
+        job that starts from a photo or an image rendered from an unenhanced prompt, 3 for
+        other parameters, a reported seed, or an event type version 3 brought. The
+        consumers of the release before still read the others during a rolling upgrade."""
         if not isinstance(data, dict) or "schema_version" in data:
             return data  # read from the wire, or given: as it says
+        return {**data, "schema_version": max(cls._version_for(data), cls.since_version)}
+
+    @classmethod
+    def _version_for(cls, data: dict[str, Any]) -> int:
+        """The version the event's fields need (0: any); a subclass adds its own."""
         job = data.get("job")
         raw = job.get("params") if isinstance(job, dict) else getattr(job, "params", None)
         if isinstance(raw, Params):
             raw = raw.model_dump(exclude_defaults=True)
         params: dict[str, Any] = raw if isinstance(raw, dict) else {}
         if params.get("init_image") is not None or params.get("strength") is not None:
-            version = 4
-        elif params or data.get("seed") is not None:
-            version = 3
-        else:
-            version = 0
-        return {**data, "schema_version": max(version, cls.since_version)}
+            return 4
+        return 3 if params or data.get("seed") is not None else 0
 
     @classmethod
     def after(cls, source: JobEvent, **fields: Any) -> Self:

@@ -4,7 +4,7 @@ failed or cancelled."""
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import ClassVar, Literal, Self
+from typing import Any, ClassVar, Literal, Self
 
 from pydantic import Field
 
@@ -81,6 +81,15 @@ class ImageGenerated(JobEvent):
         description="the seed used, when the backend says",
         exclude_if=lambda seed: seed is None,  # absent, not null: what version 2 wrote
     )
+    enhanced: bool = Field(
+        default=True,
+        description="False: the prompt went as the user typed it (version 4)",
+        exclude_if=lambda enhanced: enhanced,  # absent when True: what version 3 meant
+    )
+
+    @classmethod
+    def _version_for(cls, data: dict[str, Any]) -> int:
+        return max(super()._version_for(data), 4 if data.get("enhanced") is False else 0)
 
 
 class ErrorCode(StrEnum):

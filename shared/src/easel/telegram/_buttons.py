@@ -33,15 +33,17 @@ def job_button(action: Action, job_id: str, label: str) -> InlineKeyboardButton:
     return InlineKeyboardButton(text=label, callback_data=data)
 
 
-def cancel_keyboard(job_id: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[[job_button(Action.CANCEL, job_id, "✖ Cancel")]])
+def cancel_keyboard(job_id: str, label: str) -> InlineKeyboardMarkup:
+    """A status message's "✖ Cancel", `label` in the user's language."""
+    return InlineKeyboardMarkup(inline_keyboard=[[job_button(Action.CANCEL, job_id, label)]])
 
 
-def result_keyboard(job_id: str, variation: bool) -> InlineKeyboardMarkup:
-    """Under a delivered photo; "🎲 Variation" only where the model can start from a photo."""
-    row = [job_button(Action.AGAIN, job_id, "🔁 Again")]
-    if variation:
-        row.append(job_button(Action.VARY, job_id, "🎲 Variation"))
+def result_keyboard(job_id: str, again: str, variation: str | None) -> InlineKeyboardMarkup:
+    """Under a delivered photo, labelled in the user's language; "🎲 Variation" (None: not
+    shown) only where the model can start from a photo."""
+    row = [job_button(Action.AGAIN, job_id, again)]
+    if variation is not None:
+        row.append(job_button(Action.VARY, job_id, variation))
     return InlineKeyboardMarkup(inline_keyboard=[row])
 
 

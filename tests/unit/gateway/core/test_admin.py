@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from easel.controls import Standing
+from easel_gateway.catalog import ENGLISH
 from easel_gateway.core import admin
 from easel_gateway.core.commands import AdminRequest, parse
 
@@ -20,16 +21,21 @@ MODELS = ("flux", "sdxl")
         ("/pause sdxl", admin.PauseModel("sdxl", "")),
         ("/resume flux", admin.ResumeModel("flux")),
         ("/stats", admin.ShowStats()),
-        ("/allow", admin.Usage("/allow <Telegram user id>, e.g. /allow 12345")),
-        ("/deny -5", admin.Usage("/deny <Telegram user id>, e.g. /deny 12345")),
-        ("/allow ²", admin.Usage("/allow <Telegram user id>, e.g. /allow 12345")),
+        ("/allow", "/allow <Telegram user id>, e.g. /allow 12345"),
+        ("/deny -5", "/deny <Telegram user id>, e.g. /deny 12345"),
+        ("/allow ²", "/allow <Telegram user id>, e.g. /allow 12345"),
         ("/pause flux\nnew GPU", admin.PauseModel("flux", "new GPU")),
-        ("/pause kandinsky", admin.Usage("/pause <model> — one of flux, sdxl")),
-        ("/resume", admin.Usage("/resume <model> — one of flux, sdxl")),
-        ("/pause flux " + "x" * 201, admin.Usage("The reason may have at most 200 characters.")),
+        ("/pause kandinsky", "/pause <model> — one of flux, sdxl"),
+        ("/resume", "/resume <model> — one of flux, sdxl"),
+        ("/pause flux " + "x" * 201, "The reason may have at most 200 characters."),
     ],
 )
-def test_read(text: str, expected: admin.AdminCommand) -> None:
+def test_read(text: str, expected: admin.AdminCommand | str) -> None:
     request = parse(text, MODELS, "easel_bot")
     assert isinstance(request, AdminRequest)
-    assert admin.read(request, MODELS) == expected
+    read = admin.read(request, MODELS)
+    if isinstance(expected, str):  # how the command is written, in English
+        assert isinstance(read, admin.Usage)
+        assert ENGLISH.say(read.phrase) == expected
+    else:
+        assert read == expected

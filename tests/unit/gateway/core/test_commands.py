@@ -106,3 +106,8 @@ def test_parser_never_raises(text: str, bot: str | None) -> None:
 def test_parser_never_raises_on_command_like_text(tail: str) -> None:
     for head in ("/image", "/image=", "/image@EaselBot", "/flux", "/x"):
         parse(head + tail, MODELS, "EaselBot")
+
+
+def test_a_command_copied_from_a_persian_text_loses_its_isolates() -> None:
+    copied = "/image=\u2068sdxl\u2069=\u2068a cat\u2069"
+    assert parse(copied, MODELS) == ImageRequest("sdxl", "a cat")

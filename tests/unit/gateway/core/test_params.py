@@ -7,6 +7,7 @@ import pytest
 
 from easel.events import Params
 from easel.settings import ModelRegistry, ModelSpec
+from easel_gateway.catalog import ENGLISH
 from easel_gateway.core.commands import ImageRequest
 from easel_gateway.core.params import BadParameter, Photo, check, split
 from easel_gateway.core.validation import Accepted, Reason, Rejected, validate
@@ -50,7 +51,7 @@ def test_the_flags_follow_the_prompt() -> None:
 def test_a_malformed_flag_is_named(text: str, message: str) -> None:
     found = split(text)
     assert isinstance(found, BadParameter)
-    assert found.message == message
+    assert ENGLISH.say(found.phrase) == message
 
 
 def test_a1111_takes_them_all_and_an_aspect_picks_the_nearest_size() -> None:
@@ -60,9 +61,9 @@ def test_a1111_takes_them_all_and_an_aspect_picks_the_nearest_size() -> None:
 
 def test_a_size_the_model_does_not_make_lists_the_ones_it_does() -> None:
     refused = check({"size": "512x512"}, FORGE)
-    assert refused == BadParameter(
-        "Forge makes 1024x1024, 1344x768, 768x1344; not 512x512.", "size"
-    )
+    assert isinstance(refused, BadParameter)
+    assert refused.flag == "size"
+    assert ENGLISH.say(refused.phrase) == "Forge makes 1024x1024, 1344x768, 768x1344; not 512x512."
 
 
 @pytest.mark.parametrize(
@@ -79,7 +80,7 @@ def test_a_size_the_model_does_not_make_lists_the_ones_it_does() -> None:
 def test_a_value_out_of_range_is_refused(flags: dict[str, str], message: str) -> None:
     refused = check(flags, FORGE)
     assert isinstance(refused, BadParameter)
-    assert refused.message == message
+    assert ENGLISH.say(refused.phrase) == message
 
 
 def test_what_the_backend_cannot_take_is_dropped_and_named() -> None:
@@ -120,10 +121,10 @@ def test_a_photo_brings_its_strength_and_its_shape_picks_the_size() -> None:
     assert check({}, FORGE, Photo(600, 900)) == Params(size="768x1344")
     refused = check({"strength": "0.4"}, FORGE)
     assert isinstance(refused, BadParameter)
-    assert refused.message.startswith("--strength is for a photo")
-    assert check({"strength": "1.5"}, FORGE, wide) == BadParameter(
-        "--strength takes a number from 0.0 to 1.0.", "strength"
-    )
+    assert ENGLISH.say(refused.phrase).startswith("--strength is for a photo")
+    too_strong = check({"strength": "1.5"}, FORGE, wide)
+    assert isinstance(too_strong, BadParameter)
+    assert ENGLISH.say(too_strong.phrase) == "--strength takes a number from 0.0 to 1.0."
     # An edits endpoint takes the photo, not a strength: named, never sent.
     edits = DALLE.model_copy(update={"upstream_model": "gpt-image-1"})
     assert check({"strength": "0.4"}, edits, wide).ignored == ("--strength",)  # type: ignore[union-attr]

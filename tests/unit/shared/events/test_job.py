@@ -76,3 +76,15 @@ def test_only_a_job_that_starts_from_a_photo_is_written_as_version_4() -> None:
         assert ImageRequested.model_validate_json(event.model_dump_json()) == event
     assert "init_image" not in Params(init_image=photo, strength=0.4).given()
     assert Params(init_image=photo, strength=0.4).given() == {"strength": 0.4}
+
+
+def test_an_image_from_an_unenhanced_prompt_says_so_in_version_4() -> None:
+    made = generated("tg_1_1")
+    fields = {"prompt": "p", "image": made.image, "queued_seconds": 0, "generation_seconds": 1}
+    as_typed = ImageGenerated.after(made, enhanced=False, **fields)
+    assert as_typed.schema_version == 4
+    assert json.loads(as_typed.model_dump_json())["enhanced"] is False
+    enhanced = ImageGenerated.after(made, **fields)
+    assert enhanced.schema_version == 2
+    assert "enhanced" not in json.loads(enhanced.model_dump_json())  # as version 3 wrote it
+    assert enhanced.enhanced is True

@@ -6,6 +6,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from easel.controls import MAX_REASON_CHARS, Standing
+from easel.i18n import Phrase
 from easel_gateway.core.commands import AdminRequest
 
 
@@ -35,7 +36,7 @@ class ShowStats:
 class Usage:
     """The command was malformed: say how it is written."""
 
-    text: str
+    phrase: Phrase
 
 
 AdminCommand = SetStanding | PauseModel | ResumeModel | ShowStats | Usage
@@ -49,19 +50,19 @@ def read(request: AdminRequest, models: Collection[str]) -> AdminCommand:
             standing = Standing.ALLOWED if request.action == "allow" else Standing.DENIED
             word = argument.split(maxsplit=1)[0] if argument else ""
             if not (word.isascii() and word.isdigit()) or int(word) <= 0:  # not "²"
-                return Usage(f"/{request.action} <Telegram user id>, e.g. /{request.action} 12345")
+                return Usage(Phrase("usage-user", {"action": request.action}))
             return SetStanding(int(word), standing)
         case "pause" | "resume":
             name, rest = [*argument.split(maxsplit=1), "", ""][:2]
             model = name.lower()
             if model not in models:
                 listed = ", ".join(sorted(models))
-                return Usage(f"/{request.action} <model> — one of {listed}")
+                return Usage(Phrase("usage-model", {"action": request.action, "models": listed}))
             if request.action == "resume":
                 return ResumeModel(model)
             reason = " ".join(rest.split())
             if len(reason) > MAX_REASON_CHARS:
-                return Usage(f"The reason may have at most {MAX_REASON_CHARS} characters.")
+                return Usage(Phrase("usage-reason", {"max": MAX_REASON_CHARS}))
             return PauseModel(model, reason)
         case "stats":
             return ShowStats()

@@ -5,6 +5,7 @@ command word):
     /image=<model>=<prompt>     /image <model> <prompt>     /<model> <prompt>
     /image <prompt>  (the default model)      /start   /help   /models
     /cancel   /status   /history   (the user's own jobs)
+    /language [code]   (the language the bot answers in)
     /allow <user id>   /deny <user id>   /pause <model> [reason]   /resume <model>   /stats
                                      (the admins' controls; see `easel_gateway.core.admin`)
 Text that does not start with a command word is not for us (None). An unknown command
@@ -33,6 +34,10 @@ _ADMIN_ACTIONS: dict[str, AdminAction] = {
 
 # The command word ends at whitespace or at the `=` of the `/image=<model>=…` form.
 _COMMAND = re.compile(r"/(?P<name>[A-Za-z0-9_-]+)(?:@(?P<bot>[A-Za-z0-9_]+))?(?=[\s=]|\Z)")
+# Bidi controls: a Persian text's isolates come along when a user copies a command from it.
+_BIDI = dict.fromkeys(
+    map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+)
 _MODEL_IN_EQUALS_FORM = re.compile(r"=(?P<model>[^=\s]*)\s*=?(?P<prompt>.*)", re.DOTALL)
 
 
@@ -57,6 +62,13 @@ class AdminRequest:
 
 
 @dataclass(frozen=True)
+class LanguageRequest:
+    """`/language` (offer the choice) or `/language fa` (choose); `choice` is raw text."""
+
+    choice: str
+
+
+@dataclass(frozen=True)
 class ImageRequest:
     """`model` is None for the default model; both fields are raw, not yet validated."""
 
@@ -70,7 +82,7 @@ class UnknownCommand:
     addressed: bool  # carried an `@<our bot>` suffix, so it was surely meant for us
 
 
-Command = HelpRequest | JobsRequest | AdminRequest | ImageRequest | UnknownCommand
+Command = HelpRequest | JobsRequest | AdminRequest | LanguageRequest | ImageRequest | UnknownCommand
 
 
 def parse(text: str, models: Collection[str], bot_username: str | None = None) -> Command | None:
@@ -79,6 +91,7 @@ def parse(text: str, models: Collection[str], bot_username: str | None = None) -
     `models` are the configured model names (lower case). A command with an `@<bot>`
     suffix naming another bot is not ours; without `bot_username` any suffix is accepted.
     """
+    text = text.translate(_BIDI)
     match = _COMMAND.match(text)
     if match is None:
         return None
@@ -93,6 +106,8 @@ def parse(text: str, models: Collection[str], bot_username: str | None = None) -
         return JobsRequest(jobs_topic)
     if action := _ADMIN_ACTIONS.get(name):
         return AdminRequest(action, rest.strip())
+    if name == "language":
+        return LanguageRequest(rest.strip())
     if name == "image":
         return _image(rest, models)
     if name in models:

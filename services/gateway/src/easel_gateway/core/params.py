@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from easel.events import MAX_NEGATIVE_CHARS, SEED_MAX, Params
+from easel.i18n import Phrase
 from easel.settings import ModelSpec
 
 FLAGS = ("size", "ar", "seed", "no", "steps", "strength")
@@ -54,7 +55,7 @@ class Photo:
 
 @dataclass(frozen=True)
 class BadParameter:
-    message: str
+    phrase: Phrase  # what is wrong, in words once rendered in the user's language
     flag: str  # e.g. "size": the API names it as `param`
 
 
@@ -68,11 +69,11 @@ def split(text: str) -> tuple[str, dict[str, str]] | BadParameter:
         value = " ".join(text[match.end() : end].split())
         if name not in FLAGS:
             known = ", ".join(f"--{flag}" for flag in FLAGS)
-            return BadParameter(f"Unknown parameter --{name}. Known: {known}.", name)
+            return _bad(name, "param-unknown", flag=name, known=known)
         if name in flags:
-            return BadParameter(f"--{name} is given twice.", name)
+            return _bad(name, "param-twice", flag=name)
         if not value:
-            return BadParameter(f"--{name} needs a value, e.g. {_EXAMPLE[name]}.", name)
+            return _bad(name, "param-no-value", flag=name, example=_EXAMPLE[name])
         flags[name] = value
     return (text[: found[0].start()] if found else text), flags
 
@@ -84,12 +85,9 @@ def check(
     out of range or a size the model does not make. (`init_image` is the caller's: the
     photo is stored once the job is sure to run.)"""
     if "size" in flags and "ar" in flags:
-        return BadParameter("Give --size or --ar, not both.", "size")
+        return _bad("size", "param-size-and-ar")
     if "strength" in flags and photo is None:
-        return BadParameter(
-            "--strength is for a photo: send the command as a photo's caption, or in reply to one.",
-            "strength",
-        )
+        return _bad("strength", "param-strength-without-photo")
     values: dict[str, str | int | float] = {}
     for flag, raw in flags.items():
         if field_of(flag) not in spec.accepts:
@@ -101,29 +99,28 @@ def check(
                 size = _ratio(raw, spec)
             case "seed":
                 if not raw.isdigit() or int(raw) > SEED_MAX:
-                    return BadParameter(f"--seed takes a whole number from 0 to {SEED_MAX}.", flag)
+                    return _bad(flag, "param-seed", max=str(SEED_MAX))
                 values["seed"] = int(raw)
                 continue
             case "no":
                 if len(raw) > MAX_NEGATIVE_CHARS:
-                    return BadParameter(
-                        f"--no takes at most {MAX_NEGATIVE_CHARS} characters.", flag
-                    )
+                    return _bad(flag, "param-negative-too-long", max=MAX_NEGATIVE_CHARS)
                 values["negative_prompt"] = raw
                 continue
             case "steps":
                 if not raw.isdigit() or not 1 <= int(raw) <= 150:
-                    return BadParameter("--steps takes a whole number from 1 to 150.", flag)
+                    return _bad(flag, "param-steps")
                 values["steps"] = int(raw)
                 continue
             case "strength":
                 strength = _strength(raw)
                 if strength is None:
-                    return BadParameter("--strength takes a number from 0.0 to 1.0.", flag)
+                    return _bad(flag, "param-strength")
                 values["strength"] = strength
                 continue
             case _:
-                return BadParameter(f"Unknown parameter --{flag}.", flag)
+                known = ", ".join(f"--{flag}" for flag in FLAGS)
+                return _bad(flag, "param-unknown", flag=flag, known=known)
         if isinstance(size, BadParameter):
             return size
         values["size"] = size
@@ -131,6 +128,11 @@ def check(
         values["size"] = _nearest_shape(spec.sizes, photo.width / max(photo.height, 1))
     ignored = tuple(f"--{flag}" for flag in flags if field_of(flag) not in spec.accepts)
     return Params.model_validate({**values, "ignored": ignored})
+
+
+def _bad(which: str, message_id: str, **args: str | int) -> BadParameter:
+    """`which` flag is wrong; `message_id` and `args` say how, in the user's language."""
+    return BadParameter(Phrase(message_id, args), which)
 
 
 def _strength(raw: str) -> float | None:
@@ -144,24 +146,22 @@ def _strength(raw: str) -> float | None:
 def _size(raw: str, spec: ModelSpec) -> str | BadParameter:
     match = _SIZE.fullmatch(raw.lower().replace("×", "x"))
     if match is None:
-        return BadParameter("--size takes WxH, e.g. --size 1024x1024.", "size")
+        return _bad("size", "param-size-form")
     size = f"{int(match[1])}x{int(match[2])}"
     if spec.sizes and size not in spec.sizes:
         sizes = ", ".join(spec.sizes)
-        return BadParameter(f"{spec.display_name} makes {sizes}; not {size}.", "size")
+        return _bad("size", "param-size-not-made", model=spec.display_name, sizes=sizes, size=size)
     if not spec.sizes and not (int(match[1]) in _ANY_SIZE and int(match[2]) in _ANY_SIZE):
-        return BadParameter("--size takes 64 to 4096 pixels a side.", "size")
+        return _bad("size", "param-size-range")
     return size
 
 
 def _ratio(raw: str, spec: ModelSpec) -> str | BadParameter:
     match = _RATIO.fullmatch(raw)
     if match is None:
-        return BadParameter("--ar takes W:H, e.g. --ar 16:9.", "ar")
+        return _bad("ar", "param-ar-form")
     if not spec.sizes:
-        return BadParameter(
-            f"{spec.display_name} lists no sizes to choose from: give --size WxH.", "ar"
-        )
+        return _bad("ar", "param-ar-no-sizes", model=spec.display_name)
     return _nearest_shape(spec.sizes, int(match[1]) / int(match[2]))
 
 

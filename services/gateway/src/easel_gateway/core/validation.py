@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from easel.controls import Blocklist
 from easel.events import MAX_PROMPT_CHARS, Params
+from easel.i18n import Phrase
 from easel.settings import ModelRegistry
 from easel_gateway.core import params
 from easel_gateway.core.commands import ImageRequest
@@ -41,7 +42,7 @@ class Rejected:
     reason: Reason
     model: str  # as the user wrote it (lower case), or the default model
     length: int = 0  # the cleaned prompt's length, for PROMPT_TOO_LONG
-    detail: str = ""  # for BAD_PARAMETER: what is wrong, in words for the user
+    detail: Phrase | None = None  # for BAD_PARAMETER: what is wrong, in words for the user
     param: str = ""  # for BAD_PARAMETER: which one
 
 
@@ -67,7 +68,7 @@ def validate(
     if flags is None:
         found = params.split(text)
         if isinstance(found, params.BadParameter):
-            return Rejected(Reason.BAD_PARAMETER, model, detail=found.message, param=found.flag)
+            return Rejected(Reason.BAD_PARAMETER, model, detail=found.phrase, param=found.flag)
         text, flags = found
     prompt = clean_prompt(text)
     if not prompt:
@@ -78,7 +79,7 @@ def validate(
         return Rejected(Reason.BLOCKED, model)
     checked = params.check(flags, spec, photo)
     if isinstance(checked, params.BadParameter):
-        return Rejected(Reason.BAD_PARAMETER, model, detail=checked.message, param=checked.flag)
+        return Rejected(Reason.BAD_PARAMETER, model, detail=checked.phrase, param=checked.flag)
     return Accepted(model, prompt, checked)
 
 

@@ -29,6 +29,7 @@ from easel.events import (
 from easel.images import ImageCorrupt, ImageReader
 from easel.keys import ApiKey
 from easel.settings import ModelRegistry
+from easel_gateway.catalog import ENGLISH
 from easel_gateway.core import params
 from easel_gateway.core.commands import ImageRequest
 from easel_gateway.core.jobs import api_job_id, api_requested, api_user
@@ -285,7 +286,8 @@ def rejection(rejected: Rejected) -> errors.ApiError:
         case Reason.BLOCKED:
             return errors.moderated()
         case Reason.BAD_PARAMETER:
-            return errors.bad_request(rejected.detail, param=params.field_of(rejected.param))
+            detail = ENGLISH.say(rejected.detail) if rejected.detail else "A parameter is wrong."
+            return errors.bad_request(detail, param=params.field_of(rejected.param))
         case Reason.PHOTO_NOT_TAKEN | Reason.PHOTO_NEEDED:  # the API sends no photos yet
             return errors.bad_request(
                 f"The model {rejected.model!r} starts from a photo, which the API cannot send.",

@@ -11,17 +11,21 @@ from easel import bus
 from easel.controls import Blocklist, CircuitStates, ModelPauses, UserList
 from easel.jobs import Endings, JobStore, ServiceTimes
 from easel.settings import ModelRegistry
+from easel_gateway.catalog import CATALOG
 from easel_gateway.settings import Settings
 from easel_gateway.stores.active_jobs import ActiveJobs
 from easel_gateway.stores.claims import JobClaims
+from easel_gateway.stores.languages import LanguageChoices
 from easel_gateway.stores.photos import PhotoStore
 from easel_gateway.stores.rate_limits import RateLimiter
+from easel_gateway.telegram.language import Language
 from easel_gateway.telegram.middlewares import MessageContext
 from easel_gateway.telegram.routers.admin import admin_router
 from easel_gateway.telegram.routers.again import again_router
 from easel_gateway.telegram.routers.help import help_router
 from easel_gateway.telegram.routers.image import image_router
 from easel_gateway.telegram.routers.jobs import jobs_router
+from easel_gateway.telegram.routers.language import language_router
 from easel_gateway.telegram.submit import Steps
 
 
@@ -42,6 +46,7 @@ def build_dispatcher(
     circuits: CircuitStates,
     blocklist: Blocklist,
     photos: PhotoStore,
+    language_choices: LanguageChoices,
     bot: Bot,
 ) -> tuple[Dispatcher, MessageContext]:
     # Keyword arguments become workflow data: handlers and filters ask for them by name.
@@ -61,6 +66,8 @@ def build_dispatcher(
         pauses=pauses,
         circuits=circuits,
         blocklist=blocklist,
+        catalog=CATALOG,
+        language_choices=language_choices,
         # What a new job goes through, typed or pressed for.
         steps=Steps(
             settings=settings,
@@ -76,9 +83,18 @@ def build_dispatcher(
         ),
     )
     context = MessageContext()
-    dispatcher.message.outer_middleware(context)
-    dispatcher.callback_query.outer_middleware(context)
-    # "again" before "jobs", which answers every other press.
-    routers = (help_router(), again_router(), jobs_router(), admin_router(), image_router())
+    language = Language(CATALOG, language_choices)
+    for observer in (dispatcher.message, dispatcher.callback_query):
+        observer.outer_middleware(context)
+        observer.outer_middleware(language)
+    # "again" and "language" before "jobs", which answers every other press.
+    routers = (
+        help_router(),
+        language_router(),
+        again_router(),
+        jobs_router(),
+        admin_router(),
+        image_router(),
+    )
     dispatcher.include_routers(*routers)
     return dispatcher, context

@@ -16,7 +16,8 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import Message, User
 
 from easel import bus
-from easel.controls import ModelPauses, UserList, may_use, pause_note
+from easel.controls import ModelPauses, UserList, may_use
+from easel.i18n import Texts, pause_note
 from easel.jobs import Ending, Endings
 from easel.telegram import cancel_keyboard
 from easel_gateway.core.jobs import image_requested, telegram_user
@@ -44,6 +45,8 @@ class Request:
     job: str
     accepted: Accepted
     display_name: str
+    t: Texts  # the user's language
+    language_code: str | None  # theirs, or their /language choice: what the events carry
     photo: TelegramPhoto | None = None
 
 
@@ -80,13 +83,13 @@ async def _may_use(request: Request, steps: Steps) -> bool:
     except nats.errors.Error as error:
         REQUESTS.labels("failed_bus").inc()
         log.error("gateway.bus_unavailable", error=repr(error))
-        await reply(request.message, texts.QUEUE_FAILED)
+        await reply(request.message, request.t("queue-failed"))
         return False
     settings = steps.settings
     if not may_use(settings.access, settings.admin_user_ids, request.user.id, standing):
         REQUESTS.labels("rejected_not_allowed").inc()
         log.info("gateway.not_allowed", standing=standing)
-        await reply(request.message, texts.NOT_ALLOWED)
+        await reply(request.message, request.t("not-allowed"))
         return False
     return True
 
@@ -94,7 +97,7 @@ async def _may_use(request: Request, steps: Steps) -> bool:
 async def _submit(request: Request, steps: Steps) -> None:
     """Claim → rate-limit → fair share → status message → photo → publish → settle; the
     claim records each step a takeover must not repeat (see `easel_gateway.core.claims`)."""
-    message, claims, limiter = request.message, steps.claims, steps.limiter
+    message, claims, limiter, t = request.message, steps.claims, steps.limiter, request.t
     try:
         held = await claims.claim(request.job)
         if held is None:
@@ -115,25 +118,26 @@ async def _submit(request: Request, steps: Steps) -> None:
     except nats.errors.Error as error:
         REQUESTS.labels("failed_bus").inc()
         log.error("gateway.bus_unavailable", error=repr(error))
-        await reply(message, texts.QUEUE_FAILED)
+        await reply(message, t("queue-failed"))
         return
     if decision is not None and not decision.allowed:
         REQUESTS.labels("rejected_rate_limited").inc()
         log.info("gateway.rate_limited", retry_after=round(decision.retry_after, 1))
         await _settle(claims, held)
         await reply(
-            message, texts.rate_limited(limiter.limit, limiter.window, decision.retry_after)
+            message, texts.rate_limited(t, limiter.limit, limiter.window, decision.retry_after)
         )
         return
     if admission is not None and not admission.allowed:
         REQUESTS.labels("rejected_too_many_active").inc()
         log.info("gateway.too_many_active", active=len(admission.active))
         await _settle(claims, held)
-        await reply(message, texts.too_many_active(steps.active.limit))
+        await reply(message, texts.too_many_active(t, steps.active.limit))
         return
     if held.status_message_id is None:
         note = await _pause_note(steps.pauses, request)
-        status = await reply(message, texts.status_enhancing(note), cancel_keyboard(request.job))
+        buttons = cancel_keyboard(request.job, t("button-cancel"))
+        status = await reply(message, texts.status_enhancing(t, note), buttons)
         if status is None:  # nowhere to report progress, so the job is not queued
             REQUESTS.labels("failed_telegram").inc()
             await _not_queued(steps, held)
@@ -154,7 +158,7 @@ async def _pause_note(pauses: ModelPauses, request: Request) -> str | None:
     except nats.errors.Error as error:
         log.warning("gateway.pause_unknown", error=repr(error))
         return None
-    return None if pause is None else pause_note(request.display_name, pause)
+    return None if pause is None else pause_note(request.t, request.display_name, pause)
 
 
 async def _publish(request: Request, held: HeldClaim, steps: Steps) -> None:
@@ -172,7 +176,7 @@ async def _publish(request: Request, held: HeldClaim, steps: Steps) -> None:
             chat_id=request.message.chat.id,
             user_id=request.user.id,
             status_message_id=held.status_message_id,
-            language_code=request.user.language_code,
+            language_code=request.language_code,
             requested_at=datetime.now(UTC),
             params=params,
         )
@@ -184,7 +188,8 @@ async def _publish(request: Request, held: HeldClaim, steps: Steps) -> None:
     except (TelegramAPIError, aiohttp.ClientError, TimeoutError, NotAnImage) as error:
         REQUESTS.labels("failed_photo").inc()
         log.warning("gateway.photo_unavailable", error=repr(error))
-        await edit(steps.bot, request.message.chat.id, held.status_message_id, texts.NO_PHOTO)
+        text = request.t("no-photo")
+        await edit(steps.bot, request.message.chat.id, held.status_message_id, text)
         await _not_queued(steps, held)
         return
     await _settle(steps.claims, held)
@@ -197,7 +202,8 @@ async def _publish_failed(
 ) -> None:
     REQUESTS.labels("failed_bus").inc()
     log.error("gateway.publish_failed", error=repr(error))
-    await edit(steps.bot, request.message.chat.id, status_message_id, texts.QUEUE_FAILED)
+    text = request.t("queue-failed")
+    await edit(steps.bot, request.message.chat.id, status_message_id, text)
 
 
 async def _not_queued(steps: Steps, held: HeldClaim) -> None:

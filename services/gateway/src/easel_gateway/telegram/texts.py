@@ -1,5 +1,6 @@
-"""Everything the gateway says to users. Plain text (no parse mode), so user input echoed
-back can never break formatting."""
+"""Everything the gateway says to Telegram users, in their language (`t`: the user's view of
+the catalog, `easel_gateway.catalog`). Plain text (no parse mode), so user input echoed
+back can never break formatting. Pure: these compose catalog messages, nothing more."""
 
 from __future__ import annotations
 
@@ -9,43 +10,45 @@ from datetime import UTC, datetime
 
 from easel.controls import CircuitState, Pause, Standing
 from easel.events import MAX_PROMPT_CHARS
-from easel.jobs import Ending, JobRecord, JobState, QueueState, rounded
+from easel.i18n import Texts, about
+from easel.jobs import Ending, JobRecord, JobState, QueueState
 from easel.settings import ModelRegistry
 from easel_gateway.core.validation import Reason, Rejected
 
-STATUS_ENHANCING = "🎨 Enhancing prompt…"
+_ECHO_LIMIT = 32  # user input quoted back in an error is cut to this many characters
+_PROMPT_PREVIEW = 40  # of a prompt in /history and /status
+
+# The bot's command list (setMyCommands): what Telegram's menu offers, in each language.
+COMMANDS = ("image", "status", "cancel", "history", "models", "language", "help")
+ADMIN_COMMANDS = ("allow", "deny", "pause", "resume", "stats")
 
 
-def status_enhancing(pause_note: str | None = None) -> str:
-    return STATUS_ENHANCING if pause_note is None else f"{STATUS_ENHANCING}\n{pause_note}"
+def command_menu(t: Texts, admin: bool = False) -> list[tuple[str, str]]:
+    names = COMMANDS + (ADMIN_COMMANDS if admin else ())
+    return [(name, t(f"command-{name}")) for name in names]
 
 
-QUEUE_FAILED = "⚠️ Easel could not queue your request right now; please try again."
-BLOCKED = (
-    "🚫 Sorry, I can't make this one: the prompt has words this bot's operator does not"
-    " allow. Please rephrase it."
-)
-NOT_ALLOWED = "🔒 Sorry, this bot is open to invited users only. Ask its operator for access."
-ADMINS_ONLY = "This command is for the bot's admins."
-CONTROL_FAILED = "⚠️ NATS did not answer; nothing was changed. Please try again."
+def status_enhancing(t: Texts, pause_note: str | None = None) -> str:
+    text = t("status-enhancing")
+    return text if pause_note is None else f"{text}\n{pause_note}"
 
 
-def standing_set(user_id: int, standing: Standing) -> str:
-    if standing is Standing.ALLOWED:
-        return f"✅ User {user_id} may use the bot."
-    return f"⛔ User {user_id} may no longer use the bot."
+def standing_set(t: Texts, user_id: int, standing: Standing) -> str:
+    # An id as text: a number would be grouped (1,234,567).
+    message = "user-allowed" if standing is Standing.ALLOWED else "user-denied"
+    return t(message, user=str(user_id))
 
 
-def paused(model: str, reason: str) -> str:
-    why = f" Reason shown to users: {reason}" if reason else " No reason given."
-    return f"⏸ {model} is paused: its jobs wait, in order, until /resume {model}.{why}"
+def paused(t: Texts, model: str, reason: str) -> str:
+    return t("paused-why", model=model, reason=reason) if reason else t("paused", model=model)
 
 
-def resumed(model: str, was_paused: bool) -> str:
-    return f"▶️ {model} resumed." if was_paused else f"{model} was not paused."
+def resumed(t: Texts, model: str, was_paused: bool) -> str:
+    return t("resumed" if was_paused else "not-paused", model=model)
 
 
 def stats_line(
+    t: Texts,
     model: str,
     state: QueueState,
     counts: Counter[str] | None,
@@ -53,219 +56,175 @@ def stats_line(
     circuit: CircuitState | None,
 ) -> str:
     counts = counts or Counter()
-    breaker = "closed" if circuit is None else circuit.state.replace("_", "-")
-    if circuit is not None and circuit.state != "closed":
-        breaker += f" since {datetime.fromtimestamp(circuit.at, UTC):%H:%M:%S} UTC"
-    head = f"{model}: {'⏸ paused' if pause else 'running'}, circuit {breaker}"
-    queue = f"queue {state.depth}, oldest wait {state.oldest_wait:.0f} s"
-    hour = (
-        f"last hour: {counts['requested']} requested, {counts['delivered']} delivered,"
-        f" {counts['failed']} failed, {counts['cancelled']} cancelled"
+    if circuit is None or circuit.state == "closed":
+        breaker = t("circuit-closed")
+    else:
+        since = f"{datetime.fromtimestamp(circuit.at, UTC):%H:%M:%S}"
+        breaker = t(f"circuit-{circuit.state.replace('_', '-')}", since=since)
+    return t(
+        "stats-model",
+        model=model,
+        paused="yes" if pause else "no",
+        circuit=breaker,
+        depth=state.depth,
+        wait=round(state.oldest_wait),
+        requested=counts["requested"],
+        delivered=counts["delivered"],
+        failed=counts["failed"],
+        cancelled=counts["cancelled"],
     )
-    return f"{head}\n  {queue}\n  {hour}"
 
 
-def stats(lines: list[str]) -> str:
-    return "📊 Easel\n" + "\n".join(lines)
+def stats(t: Texts, lines: list[str]) -> str:
+    return t("stats-title") + "\n" + "\n".join(lines)
 
 
-_ECHO_LIMIT = 32  # user input quoted back in an error is cut to this many characters
-_PROMPT_PREVIEW = 40  # of a prompt in /history and /status
-
-# The bot's command list (setMyCommands): what Telegram's menu offers.
-COMMANDS = (
-    ("image", "Paint a picture: /image <prompt>"),
-    ("status", "Your requests in progress"),
-    ("cancel", "Cancel your requests in progress"),
-    ("history", "Your last images"),
-    ("models", "The models you can use"),
-    ("help", "How to use Easel"),
-)
-ADMIN_COMMANDS = (
-    ("allow", "Admin: let a user in: /allow <user id>"),
-    ("deny", "Admin: keep a user out: /deny <user id>"),
-    ("pause", "Admin: pause a model: /pause <model> [reason]"),
-    ("resume", "Admin: resume a model: /resume <model>"),
-    ("stats", "Admin: queues, jobs and failures per model"),
-)
-
-CANCELLED = "Cancelled."
-NOT_YOURS = "This is not your request."
-UNKNOWN_JOB = "This request is not known (any more)."
-PHOTO_GONE = "This image is no longer available."
-NO_PHOTO = "🖼️ Easel could not fetch your photo from Telegram; please send it again."
-START_PHOTO_GONE = "🖼️ The photo this started from is no longer kept; please send it again."
-ON_IT = "On it!"
-_ENDED = {
-    Ending.DELIVERING: "Too late: it is on its way.",
-    Ending.FAILED: "It already failed.",
-    Ending.CANCELLED: "Already cancelled.",
-    JobState.DELIVERED: "Already delivered.",
-    JobState.FAILED: "It already failed.",
-    JobState.CANCELLED: "Already cancelled.",
-}
-_STAGES = {
-    JobState.QUEUED: "enhancing the prompt",
-    JobState.ENHANCING: "enhancing the prompt",
-    JobState.WAITING: "in the queue",
-    JobState.GENERATING: "generating",
-    JobState.SENDING: "sending",
-    JobState.DELIVERED: "delivered",
-    JobState.FAILED: "failed",
-    JobState.CANCELLED: "cancelled",
-}
+def start_text(t: Texts, registry: ModelRegistry, limit: int, window: float) -> str:
+    return t("start", help=help_text(t, registry, limit, window))
 
 
-def _usage(registry: ModelRegistry) -> str:
+def help_text(t: Texts, registry: ModelRegistry, limit: int, window: float) -> str:
     default = registry.get(registry.default)
-    default_name = default.display_name if default else registry.default
     other = next((name for name in registry.names if name != registry.default), registry.default)
-    return "\n".join(
-        [
-            f"/image <prompt> — an image with {default_name}",
-            f"/image={other}=<prompt> — pick the model, e.g. /image={other}=a lighthouse at dusk",
-            f"/{other} <prompt> — the same, shorter",
-            "  after the prompt, where the model takes them: --ar 16:9  --size 1024x1024"
-            "  --seed 42  --no text, watermark  --steps 30",
-            "  as a photo's caption, or in reply to one, to start from it: --strength 0.5",
-            "/status — your requests in progress",
-            "/cancel — cancel your requests in progress",
-            "/history — your last images, to get one again",
-            "/models — the models you can use",
-            "/help — this message",
-        ]
+    return t(
+        "help",
+        default=default.display_name if default else registry.default,
+        other=other,
+        limit=limit,
+        window=f"{window:g}",
+        **{"prompt-limit": MAX_PROMPT_CHARS},
     )
 
 
-def start_text(registry: ModelRegistry, limit: int, window: float) -> str:
-    return (
-        "👋 Hi! I'm Easel: send me a description and I'll paint it.\n\n"
-        f"Try /image a cat on a windowsill\n\n{help_text(registry, limit, window)}"
-    )
-
-
-def help_text(registry: ModelRegistry, limit: int, window: float) -> str:
-    limits = f"Prompts: up to {MAX_PROMPT_CHARS} characters. {_limit_text(limit, window)}"
-    return f"{_usage(registry)}\n\n{limits}"
-
-
-def models_text(registry: ModelRegistry) -> str:
-    lines = ["Available models:"]
+def models_text(t: Texts, registry: ModelRegistry) -> str:
+    lines = [t("models-title")]
     for spec in registry.models:
-        marker = " (default)" if spec.name == registry.default else ""
-        lines.append(f"• {spec.name} — {spec.display_name}{marker}")
-    lines.append(
-        f"\nUse one with /image={registry.default}=<prompt> or /{registry.default} <prompt>"
-    )
+        line = "models-default" if spec.name == registry.default else "models-other"
+        lines.append("• " + t(line, name=spec.name, display=spec.display_name))
+    lines.append("\n" + t("models-usage", default=registry.default))
     return "\n".join(lines)
 
 
-def rejection(rejected: Rejected, registry: ModelRegistry) -> str:
+def rejection(t: Texts, rejected: Rejected, registry: ModelRegistry) -> str:
+    model = _display(rejected.model, registry)
     match rejected.reason:
         case Reason.UNKNOWN_MODEL:
-            return _unknown_model(rejected.model, registry)
+            available = ", ".join(registry.names)
+            if not rejected.model:
+                return t("which-model", models=available, default=registry.default)
+            return t("unknown-model", name=_echo(rejected.model), models=available)
         case Reason.EMPTY_PROMPT:
-            return f"✏️ Empty prompt — try /image={rejected.model}=a cat on a windowsill"
+            return t("empty-prompt", model=rejected.model)
         case Reason.PROMPT_TOO_LONG:
-            return (
-                f"✂️ Prompt is {rejected.length} characters; the limit is {MAX_PROMPT_CHARS}."
-                " Please shorten it."
-            )
+            return t("prompt-too-long", length=rejected.length, limit=MAX_PROMPT_CHARS)
         case Reason.BLOCKED:
-            return BLOCKED
+            return t("blocked")
         case Reason.BAD_PARAMETER:
-            return f"⚙️ {rejected.detail}"
+            detail = t.say(rejected.detail) if rejected.detail else ""
+            return t("bad-parameter", detail=detail)
         case Reason.PHOTO_NOT_TAKEN:
             able = [s.display_name for s in registry.models if "image" in s.accepts]
-            others = f" Models that can: {', '.join(able)}." if able else ""
-            return f"🖼️ {_display(rejected.model, registry)} cannot start from a photo.{others}"
+            if not able:
+                return t("photo-not-taken", model=model)
+            return t("photo-not-taken-others", model=model, models=", ".join(able))
         case Reason.PHOTO_NEEDED:
-            return (
-                f"🖼️ {_display(rejected.model, registry)} starts from a photo: send the command"
-                " as a photo's caption, or in reply to one."
-            )
+            return t("photo-needed", model=model)
 
 
-def _unknown_model(name: str, registry: ModelRegistry) -> str:
-    available = ", ".join(registry.names)
-    if not name:
-        return f"Which model? Available: {available}. Example: /image={registry.default}=a cat"
-    return f"Unknown model “{_echo(name)}”. Available: {available}."
-
-
-def rate_limited(limit: int, window: float, retry_after: float) -> str:
+def rate_limited(t: Texts, limit: int, window: float, retry_after: float) -> str:
     wait = max(1, math.ceil(retry_after))
-    return f"⏱️ Slow down: {_limit_text(limit, window).lower()} Try again in {wait} s."
+    return t("rate-limited", limit=limit, window=f"{window:g}", wait=wait)
 
 
-def unknown_command(name: str) -> str:
-    return f"I don't know /{_echo(name)}. Send /help to see what I can do."
+def unknown_command(t: Texts, name: str) -> str:
+    return t("unknown-command", name=_echo(name))
 
 
-def _limit_text(limit: int, window: float) -> str:
-    return f"At most {limit} images per {window:g} s."
+_ENDED = {
+    Ending.DELIVERING: "ended-delivering",
+    Ending.FAILED: "ended-failed",
+    Ending.CANCELLED: "ended-cancelled",
+    JobState.DELIVERED: "ended-delivered",
+    JobState.FAILED: "ended-failed",
+    JobState.CANCELLED: "ended-cancelled",
+}
+_STAGES = {
+    JobState.QUEUED: "stage-enhancing",
+    JobState.ENHANCING: "stage-enhancing",
+    JobState.WAITING: "stage-waiting",
+    JobState.GENERATING: "stage-generating",
+    JobState.SENDING: "stage-sending",
+    JobState.DELIVERED: "stage-delivered",
+    JobState.FAILED: "stage-failed",
+    JobState.CANCELLED: "stage-cancelled",
+}
 
 
-def _echo(text: str) -> str:
-    return _echo_to(text, _ECHO_LIMIT)
-
-
-def ended(ending: Ending | JobState) -> str:
+def ended(t: Texts, ending: Ending | JobState) -> str:
     """The answer to a cancel that came after the job's ending."""
-    return _ENDED.get(ending, "It has already ended.")
+    return t(_ENDED.get(ending, "ended"))
 
 
-def too_many_active(limit: int) -> str:
-    return (
-        f"⏳ You have {_count(limit, 'request')} in progress, the most at once. "
-        "Wait for one to finish, or /cancel one."
-    )
+def too_many_active(t: Texts, limit: int) -> str:
+    return t("too-many-active", limit=limit)
 
 
-def cancelled_count(count: int) -> str:
-    if count == 0:
-        return "You have no requests in progress."
-    return f"✖ Cancelled {_count(count, 'request')}."
+def cancelled_count(t: Texts, count: int) -> str:
+    return t("none-in-progress") if count == 0 else t("cancelled-count", count=count)
 
 
 def status(
+    t: Texts,
     records: list[JobRecord],
     places: dict[str, int],
     etas: dict[str, float],
     registry: ModelRegistry,
 ) -> str:
     if not records:
-        return "You have no requests in progress. Send /image <prompt> to start one."
-    lines = ["Your requests in progress:"]
+        return t("none-in-progress-start")
+    lines = [t("status-title")]
     for record in records:
-        stage = _STAGES[record.state]
-        if record.job_id in places:
-            stage = f"{stage}, position {places[record.job_id]}"
-        if record.job_id in etas:
-            value, unit = rounded(etas[record.job_id])
-            stage = f"{stage}, about {value} {unit}"
-        lines.append(f"• {_display(record.model, registry)} — {stage}: {_preview(record)}")
+        fields = {
+            "model": _display(record.model, registry),
+            "stage": t(_STAGES[record.state]),
+            "prompt": _preview(record),
+        }
+        place, eta = places.get(record.job_id), etas.get(record.job_id)
+        if place is not None and eta is not None:
+            line = t("status-line-place-eta", place=place, eta=about(t, eta), **fields)
+        elif place is not None:
+            line = t("status-line-place", place=place, **fields)
+        elif eta is not None:
+            line = t("status-line-eta", eta=about(t, eta), **fields)
+        else:
+            line = t("status-line", **fields)
+        lines.append(line)
     return "\n".join(lines)
 
 
-def history(records: list[JobRecord], registry: ModelRegistry, now: datetime) -> str:
+def history(t: Texts, records: list[JobRecord], registry: ModelRegistry, now: datetime) -> str:
     if not records:
-        return "No images yet. Send /image <prompt> to start one."
-    lines = [f"Your last {_count(len(records), 'request')}:"]
+        return t("history-empty")
+    lines = [t("history-title", count=len(records))]
     for n, record in enumerate(records, start=1):
-        when = _ago((now - record.requested_at).total_seconds())
-        model = _display(record.model, registry)
-        lines.append(f"{n}. {model} · {_preview(record)} · {_STAGES[record.state]} · {when}")
+        line = t(
+            "history-line",
+            n=n,
+            model=_display(record.model, registry),
+            prompt=_preview(record),
+            stage=t(_STAGES[record.state]),
+            when=_ago(t, (now - record.requested_at).total_seconds()),
+        )
+        lines.append(line)
     return "\n".join(lines)
 
 
-def again_label(n: int) -> str:
-    return f"🖼️ {n} again"
+def again_label(t: Texts, n: int) -> str:
+    return t("history-again", n=n)
 
 
 def _preview(record: JobRecord) -> str:
-    prompt = _echo_to(record.original_prompt, _PROMPT_PREVIEW)
-    return f"“{prompt}”"
+    return _echo_to(record.original_prompt, _PROMPT_PREVIEW)
 
 
 def _display(model: str, registry: ModelRegistry) -> str:
@@ -273,15 +232,15 @@ def _display(model: str, registry: ModelRegistry) -> str:
     return spec.display_name if spec else model
 
 
-def _ago(seconds: float) -> str:
-    for unit, size in (("d", 86_400), ("h", 3_600), ("min", 60)):
+def _ago(t: Texts, seconds: float) -> str:
+    for message, size in (("ago-days", 86_400), ("ago-hours", 3_600), ("ago-minutes", 60)):
         if seconds >= size:
-            return f"{int(seconds // size)} {unit} ago"
-    return "just now"
+            return t(message, count=int(seconds // size))
+    return t("ago-now")
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+def _echo(text: str) -> str:
+    return _echo_to(text, _ECHO_LIMIT)
 
 
 def _echo_to(text: str, limit: int) -> str:

@@ -12,6 +12,8 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import BotCommand, BotCommandScopeChat, User
 
+from easel.i18n import LANGUAGES
+from easel_gateway.catalog import CATALOG
 from easel_gateway.telegram import texts
 from easel_gateway.telegram.failure import GatewayFailed
 from easel_gateway.telegram.middlewares import MessageContext
@@ -39,20 +41,27 @@ async def check_bot(bot: Bot, admins: Collection[int] = ()) -> User:
     except TelegramAPIError as error:
         log.critical("gateway.telegram_unavailable", error=str(error))
         raise GatewayFailed(str(error)) from None
-    commands = [BotCommand(command=name, description=text) for name, text in texts.COMMANDS]
-    admin = commands + [
-        BotCommand(command=name, description=text) for name, text in texts.ADMIN_COMMANDS
-    ]
-    menus: list[tuple[list[BotCommand], BotCommandScopeChat | None]] = [(commands, None)]
-    menus += [(admin, BotCommandScopeChat(chat_id=user_id)) for user_id in sorted(admins)]
-    for menu, scope in menus:
-        try:
-            await bot.set_my_commands(menu, scope=scope)
-        except TelegramAPIError as error:  # the commands still work; only the menu lacks them
-            # An admin who never wrote to the bot has no chat with it yet: "chat not found".
-            admin_id = None if scope is None else scope.chat_id
-            log.warning("gateway.commands_not_set", admin_id=admin_id, error=str(error))
+    # The menu in each language Easel speaks (Telegram shows a user the one of their app's
+    # language), English for everyone else.
+    for language in (None, *LANGUAGES):
+        t = CATALOG.for_language(language)
+        menus: list[tuple[list[BotCommand], BotCommandScopeChat | None]] = [
+            (_menu(texts.command_menu(t)), None)
+        ]
+        admin = _menu(texts.command_menu(t, admin=True))
+        menus += [(admin, BotCommandScopeChat(chat_id=user_id)) for user_id in sorted(admins)]
+        for menu, scope in menus:
+            try:
+                await bot.set_my_commands(menu, scope=scope, language_code=language)
+            except TelegramAPIError as error:  # the commands work; only the menu lacks them
+                # An admin who never wrote to the bot has no chat with it yet: "chat not found".
+                admin_id = None if scope is None else scope.chat_id
+                log.warning("gateway.commands_not_set", admin_id=admin_id, error=str(error))
     return me
+
+
+def _menu(commands: list[tuple[str, str]]) -> list[BotCommand]:
+    return [BotCommand(command=name, description=text) for name, text in commands]
 
 
 async def drain(context: MessageContext) -> None:

@@ -1,35 +1,52 @@
 // Easel's page: a key kept in this browser, a prompt, and a card that follows the job's
 // Server-Sent Events until it ends. The job's id is in the URL (?job=…), so a reload
 // follows the same job. The stream is read with fetch, not EventSource, because only
-// fetch can send the Authorization header.
+// fetch can send the Authorization header. Its texts come from the gateway's catalog, in
+// the browser's language (/page/messages.json), with `{name}` for what the page fills in.
 "use strict";
 
 const KEY = "easel.key";
 const ENDED = ["succeeded", "failed", "cancelled"];
+// How far along the bar each state is.
 const STAGES = {
-  queued: ["Queued", 5],
-  enhancing: ["Enhancing the prompt", 15],
-  waiting: ["Waiting in line", 30],
-  generating: ["Generating", 60],
-  succeeded: ["Done", 100],
-  failed: ["Failed", 100],
-  cancelled: ["Cancelled", 100],
-};
-const ERRORS = {
-  timeout: "The model took too long.",
-  auth: "The model refused Easel's credentials.",
-  rate_limited: "The model is busy; try again later.",
-  moderated: "The model refused this prompt.",
-  bad_request: "The model could not take this request.",
-  backend_unavailable: "The model is unavailable right now.",
-  invalid_image: "The model sent back something that is not an image.",
-  unknown_model: "That model is not available.",
-  expired: "The image expired before it was shown.",
-  internal: "Something went wrong inside Easel.",
+  queued: 5,
+  enhancing: 15,
+  waiting: 30,
+  generating: 60,
+  succeeded: 100,
+  failed: 100,
+  cancelled: 100,
 };
 const RECONNECT_MS = 1000;
 
 const $ = (id) => document.getElementById(id);
+let texts = {}; // message id -> text in the page's language
+
+function t(id, slots = {}) {
+  const text = texts[id] ?? id;
+  return text.replace(/\{(\w+)\}/g, (whole, name) => (name in slots ? String(slots[name]) : whole));
+}
+
+// The page in the first of the browser's languages that Easel speaks.
+async function loadTexts() {
+  const wanted = (navigator.languages || [navigator.language]).join(",");
+  const response = await fetch(`/page/messages.json?lang=${encodeURIComponent(wanted)}`);
+  const page = await response.json();
+  texts = page.messages;
+  document.documentElement.lang = page.language;
+  document.documentElement.dir = page.dir;
+  for (const element of document.querySelectorAll("[data-i18n]")) {
+    element.textContent = t(element.dataset.i18n);
+  }
+  for (const element of document.querySelectorAll("[data-i18n-placeholder]")) {
+    element.placeholder = t(element.dataset.i18nPlaceholder);
+  }
+}
+
+function errorText(code) {
+  const id = `page-error-${code.replaceAll("_", "-")}`;
+  return id in texts ? t(id) : t("page-error", { code });
+}
 let following = null; // the AbortController of the job the card follows
 let imageUrl = null; // the object URL shown, revoked when replaced
 
@@ -83,7 +100,7 @@ async function start() {
       $("key-form").hidden = false;
       $("app").hidden = true;
     }
-    showError(error.status === 401 ? "That key was refused." : error.message);
+    showError(error.status === 401 ? t("page-key-refused") : error.message);
     return;
   }
   $("key-form").hidden = true;
@@ -121,7 +138,7 @@ function follow(id) {
   $("image").hidden = true;
   $("revised").hidden = true;
   $("cancel").hidden = true;
-  $("stage").textContent = "Connecting…";
+  $("stage").textContent = t("page-connecting");
   stream(id, signal).catch((error) => {
     if (!signal.aborted) showError(error.message);
   });
@@ -155,7 +172,7 @@ async function stream(id, signal) {
       }
     } catch (error) {
       if (signal.aborted) return;
-      if (error.status === 404) throw new ApiError(404, "No such job for this key.");
+      if (error.status === 404) throw new ApiError(404, t("page-no-such-job"));
       if (error.status === 401) throw error;
       // the connection broke: try again from the last event
     }
@@ -178,7 +195,8 @@ function parse(block) {
 }
 
 function render(view) {
-  const [label, percent] = STAGES[view.state] || [view.state, 0];
+  const percent = STAGES[view.state] || 0;
+  const label = view.state in STAGES ? t(`page-stage-${view.state}`) : view.state;
   const rendering = view.state === "generating" && view.progress != null;
   $("card").dataset.state = view.state;
   $("stage").textContent = rendering ? `${label} ${view.progress}%` : label;
@@ -186,13 +204,17 @@ function render(view) {
   // The render's own progress fills the bar's stretch between "generating" and done.
   $("bar").value = rendering ? percent + ((100 - percent) * view.progress) / 100 : percent;
   const where = [];
-  if (view.position) where.push(view.position === 1 ? "Next in line" : `Position ${view.position} in line`);
-  if (view.estimate_seconds != null) where.push(`ready in about ${Math.max(1, Math.round(view.estimate_seconds))} s`);
-  if (view.state === "failed") where.push(ERRORS[view.error] || `Error: ${view.error}`);
+  if (view.position) {
+    where.push(view.position === 1 ? t("page-next-in-line") : t("page-position", { position: view.position }));
+  }
+  if (view.estimate_seconds != null) {
+    where.push(t("page-ready-in", { seconds: Math.max(1, Math.round(view.estimate_seconds)) }));
+  }
+  if (view.state === "failed") where.push(errorText(view.error));
   $("where").textContent = where.join(" · ");
   $("prompt-shown").textContent = view.prompt;
   const revised = view.revised_prompt && view.revised_prompt !== view.prompt;
-  $("revised").textContent = revised ? `Model saw: ${view.revised_prompt}` : "";
+  $("revised").textContent = revised ? t("page-model-saw", { prompt: view.revised_prompt }) : "";
   $("revised").hidden = !revised;
   $("cancel").hidden = ENDED.includes(view.state);
   if (view.state === "succeeded" && $("image").hidden) showImage(view.id);
@@ -208,7 +230,7 @@ async function showImage(id) {
     $("image").alt = $("prompt-shown").textContent;
     $("image").hidden = false;
   } catch (error) {
-    showError(error.status === 404 ? "The image has expired." : error.message);
+    showError(error.status === 404 ? t("page-image-expired") : error.message);
   }
 }
 
@@ -224,7 +246,12 @@ async function cancel() {
   }
 }
 
-document.addEventListener("DOMContentLoaded", () => {
+document.addEventListener("DOMContentLoaded", async () => {
+  try {
+    await loadTexts();
+  } catch {
+    // the page's English, as written in its HTML, and message ids where the script speaks
+  }
   $("key-form").addEventListener("submit", (event) => {
     event.preventDefault();
     localStorage.setItem(KEY, $("key").value.trim());

@@ -5,6 +5,8 @@ rate limit and fair share. Only the job's owner may press them."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import nats.errors
 import structlog
 from aiogram import Router
@@ -13,6 +15,7 @@ from aiogram.types import CallbackQuery, Message
 
 from easel.controls import Blocklist
 from easel.events import Params
+from easel.i18n import Texts
 from easel.jobs import JobRecord, JobStore, Owner
 from easel.settings import ModelRegistry, ModelSpec
 from easel.telegram import Action, Press
@@ -43,18 +46,22 @@ async def again_pressed(
     registry: ModelRegistry,
     blocklist: Blocklist,
     steps: Steps,
+    t: Texts,
+    language_code: str | None,
 ) -> None:
     """Answered first (the client shows a spinner until then), then submitted: what the
     submission says (a status, or why not) comes as a reply to the photo."""
     try:
         record = await job_views.get(press.job_id, within=VIEW_CATCH_UP)
-        request = await _request(query, press, record, registry, blocklist, steps)
+        request = await _request(query, press, record, registry, blocklist, steps, t)
+        if isinstance(request, Request):
+            request = replace(request, language_code=language_code)
     except nats.errors.Error as error:
         log.error("gateway.press_failed", error=repr(error))
-        request = texts.QUEUE_FAILED
+        request = t("queue-failed")
     try:
         if isinstance(request, Request):
-            await query.answer(texts.ON_IT)
+            await query.answer(t("on-it"))
         else:
             await query.answer(request, show_alert=True)
     except TelegramAPIError as error:  # too old: Telegram gave up waiting for the answer
@@ -71,37 +78,39 @@ async def _request(
     registry: ModelRegistry,
     blocklist: Blocklist,
     steps: Steps,
+    t: Texts,
 ) -> Request | str:
     """The new job the press asks for; or, in words, why there is none."""
     if record is None:
-        return texts.UNKNOWN_JOB
+        return t("unknown-job")
     if record.owner.key != Owner(channel="telegram", user=str(query.from_user.id)).key:
-        return texts.NOT_YOURS
+        return t("not-yours")
     message = query.message
     if not isinstance(message, Message):  # deleted, or too old for the bot to see
-        return texts.PHOTO_GONE
+        return t("photo-gone")
     spec = registry.get(record.model)
     if spec is None:
-        return texts.rejection(Rejected(Reason.UNKNOWN_MODEL, record.model), registry)
+        return texts.rejection(t, Rejected(Reason.UNKNOWN_MODEL, record.model), registry)
     if blocklist.blocks(record.original_prompt):  # the list may have grown since
-        return texts.BLOCKED
+        return t("blocked")
     # A new seed: the same one would make the same picture.
     params = Params.model_validate(record.parameters).model_copy(update={"seed": None})
     photo: TelegramPhoto | None = None
     if press.action is Action.AGAIN:
         if record.init_image is not None and not await steps.photos.kept(record.init_image):
-            return texts.START_PHOTO_GONE
+            return t("start-photo-gone")
         params = params.model_copy(update={"init_image": record.init_image})
     else:
         photo = largest(message.photo) if message.photo else None
         if "image" not in spec.accepts:
-            return texts.rejection(Rejected(Reason.PHOTO_NOT_TAKEN, record.model), registry)
+            return texts.rejection(t, Rejected(Reason.PHOTO_NOT_TAKEN, record.model), registry)
         if photo is None:
-            return texts.PHOTO_GONE
+            return t("photo-gone")
         params = params.model_copy(update={"strength": _strength(spec)})
     accepted = Accepted(record.model, record.original_prompt, params)
     job = press_job_id(message.chat.id, query.id)
-    return Request(message, query.from_user, job, accepted, spec.display_name, photo)
+    display = spec.display_name
+    return Request(message, query.from_user, job, accepted, display, t, None, photo)
 
 
 def _strength(spec: ModelSpec) -> float | None:

@@ -8,6 +8,7 @@ from aiogram import Router
 from aiogram.types import Message
 
 from easel.controls import Blocklist
+from easel.i18n import Texts
 from easel.settings import ModelRegistry
 from easel_gateway.core.commands import ImageRequest
 from easel_gateway.core.jobs import job_id
@@ -34,6 +35,8 @@ async def image_command(
     registry: ModelRegistry,
     blocklist: Blocklist,
     steps: Steps,
+    t: Texts,
+    language_code: str | None,
 ) -> None:
     photo = photo_of(message)
     verdict = validate(command, registry, blocklist, photo=photo.shape if photo else None)
@@ -41,11 +44,12 @@ async def image_command(
         # Bad input changes nothing: no claim, no rate-limit slot, nothing published.
         REQUESTS.labels(f"rejected_{verdict.reason}").inc()
         log.info("gateway.rejected", reason=str(verdict.reason))
-        await reply(message, texts.rejection(verdict, registry))
+        await reply(message, texts.rejection(t, verdict, registry))
         return
     if message.from_user is None:  # only channel posts lack a sender, and they are not routed
         return
     spec = registry.get(verdict.model)
     display = spec.display_name if spec else verdict.model
     job = job_id(message.chat.id, message.message_id)
-    await submit(Request(message, message.from_user, job, verdict, display, photo), steps)
+    request = Request(message, message.from_user, job, verdict, display, t, language_code, photo)
+    await submit(request, steps)

@@ -16,6 +16,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from nats.js import JetStreamContext
 
 from easel import bus, jobs
+from easel.i18n import Texts
 from easel.jobs import Ending, Endings, JobRecord, JobStore, Owner, ServiceTimes
 from easel.settings import ModelRegistry
 from easel.telegram import Action, Press, job_button, pressed
@@ -49,6 +50,7 @@ async def jobs_command(
     js: JetStreamContext,
     registry: ModelRegistry,
     service_times: ServiceTimes,
+    t: Texts,
 ) -> None:
     if message.from_user is None:
         return
@@ -59,7 +61,7 @@ async def jobs_command(
                 active = await _active(job_views, endings, owner)
                 places = await _places(js, active)
                 etas = await _estimates(active, places, registry, service_times)
-                await reply(message, texts.status(active, places, etas, registry))
+                await reply(message, texts.status(t, active, places, etas, registry))
             case "cancel":
                 active = await _active(job_views, endings, owner)
                 endings_now = [
@@ -67,28 +69,33 @@ async def jobs_command(
                     for r in active
                 ]
                 cancelled = sum(ending is Ending.CANCELLED for ending in endings_now)
-                await reply(message, texts.cancelled_count(cancelled))
+                await reply(message, texts.cancelled_count(t, cancelled))
             case "history":
                 records = await job_views.of_owner(owner, HISTORY_SIZE)
                 now = datetime.now(UTC)
-                await reply(message, texts.history(records, registry, now), _again(records))
+                await reply(message, texts.history(t, records, registry, now), _again(t, records))
     except nats.errors.Error as error:
         log.error("gateway.jobs_unavailable", topic=command.topic, error=repr(error))
-        await reply(message, texts.QUEUE_FAILED)
+        await reply(message, t("queue-failed"))
 
 
 async def button_pressed(
-    query: CallbackQuery, job_views: JobStore, endings: Endings, publish: bus.Publish, bot: Bot
+    query: CallbackQuery,
+    job_views: JobStore,
+    endings: Endings,
+    publish: bus.Publish,
+    bot: Bot,
+    t: Texts,
 ) -> None:
     """Every press gets its one answer, whatever it finds."""
     press = pressed(query.data)
     try:
         record = await job_views.get(press.job_id, within=VIEW_CATCH_UP) if press else None
-        answer = await _act(query, press, record, endings, publish, bot)
+        answer = await _act(t, query, press, record, endings, publish, bot)
     except (nats.errors.Error, TelegramAPIError) as error:
         log.error("gateway.press_failed", error=repr(error))
-        answer = texts.QUEUE_FAILED
-    alert = answer in (texts.NOT_YOURS, texts.UNKNOWN_JOB)
+        answer = t("queue-failed")
+    alert = answer in (t("not-yours"), t("unknown-job"))
     try:
         await query.answer(answer or None, show_alert=alert)
     except TelegramAPIError as error:  # too old: Telegram gave up waiting for the answer
@@ -96,6 +103,7 @@ async def button_pressed(
 
 
 async def _act(
+    t: Texts,
     query: CallbackQuery,
     press: Press | None,
     record: JobRecord | None,
@@ -107,21 +115,21 @@ async def _act(
     if press is None:
         return ""  # not one of ours: answered, so the client stops its spinner
     if record is None:
-        return texts.UNKNOWN_JOB
+        return t("unknown-job")
     if record.owner.key != Owner(channel="telegram", user=str(query.from_user.id)).key:
-        return texts.NOT_YOURS
+        return t("not-yours")
     match press.action:
         case Action.CANCEL:
             if record.state.ended:
-                return texts.ended(record.state)
+                return texts.ended(t, record.state)
             ending = await jobs.cancel(
                 endings, publish, record.job_id, record.model, record.context()
             )
             log.info("gateway.cancel_pressed", job_id=record.job_id, ending=ending.value)
-            return texts.CANCELLED if ending is Ending.CANCELLED else texts.ended(ending)
+            return t("cancelled") if ending is Ending.CANCELLED else texts.ended(t, ending)
         case Action.PHOTO:
             if not record.file_id or query.message is None:
-                return texts.PHOTO_GONE
+                return t("photo-gone")
             await bot.send_photo(query.message.chat.id, record.file_id)
             return ""
         case Action.AGAIN | Action.VARY:  # the again router's, which comes first
@@ -163,10 +171,10 @@ async def _estimates(
     return etas
 
 
-def _again(records: list[JobRecord]) -> InlineKeyboardMarkup | None:
+def _again(t: Texts, records: list[JobRecord]) -> InlineKeyboardMarkup | None:
     """A "send it again" button per delivered job whose photo Telegram keeps."""
     buttons = [
-        [job_button(Action.PHOTO, r.job_id, texts.again_label(n))]
+        [job_button(Action.PHOTO, r.job_id, texts.again_label(t, n))]
         for n, r in enumerate(records, start=1)
         if r.file_id
     ]
