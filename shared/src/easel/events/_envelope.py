@@ -13,7 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field
 # 3: a job carries its generation parameters (size, seed, …); older jobs have none. A new
 # event is written in the lowest version that carries it (`JobEvent`), so an event without
 # what 3 added still reads as 2 to the release before.
-# 4: a job may start from a photo (`Params.init_image`, `Params.strength`).
+# 4: a job may start from a photo (`Params.init_image`, `Params.strength`, the failure
+# `photo_unavailable`); an image says when its prompt went as typed (`enhanced` false).
+# As ever, consumers upgrade before producers: the notifier before the generator.
 SCHEMA_VERSION: Literal[4] = 4
 
 JobId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_\-]+$")]

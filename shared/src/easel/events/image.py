@@ -129,6 +129,11 @@ class ImageFailed(JobEvent):
             source, error_code=code, retried=attempts > 1, attempts=attempts, detail=detail
         )
 
+    @classmethod
+    def _version_for(cls, data: dict[str, Any]) -> int:
+        photo = data.get("error_code") == ErrorCode.PHOTO_UNAVAILABLE  # a version 4 code
+        return max(super()._version_for(data), 4 if photo else 0)
+
 
 class ImageDelivered(JobEvent):
     """Notifier → job view: the user has the image (Telegram accepted the photo, or

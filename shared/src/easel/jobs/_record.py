@@ -80,7 +80,11 @@ class JobRecord(BaseModel):
     prompt: str | None = Field(default=None, description="the prompt the model was given")
     enhanced: bool | None = None
     parameters: dict[str, str | int | float] = Field(default_factory=dict)
-    init_image: StoredImage | None = Field(default=None, description="the photo it started from")
+    init_image: StoredImage | None = Field(
+        default=None,
+        description="the photo it started from",
+        exclude_if=lambda image: image is None,  # absent: the release before reads it too
+    )
     stages: dict[JobState, datetime] = Field(
         default_factory=dict, description="when each stage was first entered"
     )

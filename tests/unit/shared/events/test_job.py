@@ -88,3 +88,10 @@ def test_an_image_from_an_unenhanced_prompt_says_so_in_version_4() -> None:
     assert enhanced.schema_version == 2
     assert "enhanced" not in json.loads(enhanced.model_dump_json())  # as version 3 wrote it
     assert enhanced.enhanced is True
+
+
+def test_a_failure_version_3_had_no_code_for_is_written_as_version_4() -> None:
+    plain = enhanced("tg_1_1")
+    assert ImageFailed.for_job(plain, ErrorCode.TIMEOUT, "late", attempts=1).schema_version == 2
+    gone = ImageFailed.for_job(plain, ErrorCode.PHOTO_UNAVAILABLE, "gone", attempts=0)
+    assert gone.schema_version == 4

@@ -50,14 +50,15 @@ def read(request: AdminRequest, models: Collection[str]) -> AdminCommand:
             standing = Standing.ALLOWED if request.action == "allow" else Standing.DENIED
             word = argument.split(maxsplit=1)[0] if argument else ""
             if not (word.isascii() and word.isdigit()) or int(word) <= 0:  # not "²"
-                return Usage(Phrase("usage-user", {"action": request.action}))
+                return Usage(Phrase("usage-user", {"action-command": f"/{request.action}"}))
             return SetStanding(int(word), standing)
         case "pause" | "resume":
             name, rest = [*argument.split(maxsplit=1), "", ""][:2]
             model = name.lower()
             if model not in models:
                 listed = ", ".join(sorted(models))
-                return Usage(Phrase("usage-model", {"action": request.action, "models": listed}))
+                command = f"/{request.action}"
+                return Usage(Phrase("usage-model", {"action-command": command, "models": listed}))
             if request.action == "resume":
                 return ResumeModel(model)
             reason = " ".join(rest.split())

@@ -13,7 +13,7 @@ too-many-active = ⏳ You have { $limit ->
         [one] { $limit } request
        *[other] { $limit } requests
     } in progress, the most at once. Wait for one to finish, or /cancel one.
-unknown-command = I don't know /{ $name }. Send /help to see what I can do.
+unknown-command = I don't know { $name-command }. Send /help to see what I can do.
 
 ## Rejected commands
 
@@ -53,7 +53,7 @@ start = 👋 Hi! I'm Easel: send me a description and I'll paint it.
 help =
     /image <prompt> — an image with { $default }
     /image={ $other }=<prompt> — pick the model, e.g. /image={ $other }=a lighthouse at dusk
-    /{ $other } <prompt> — the same, shorter
+    { $other-command } <prompt> — the same, shorter
       after the prompt, where the model takes them: --ar 16:9  --size 1024x1024  --seed 42  --no text, watermark  --steps 30
       as a photo's caption, or in reply to one, to start from it: --strength 0.5
     /status — your requests in progress
@@ -67,7 +67,7 @@ help =
 models-title = Available models:
 models-default = { $name } — { $display } (default)
 models-other = { $name } — { $display }
-models-usage = Use one with /image={ $default }=<prompt> or /{ $default } <prompt>
+models-usage = Use one with /image={ $default }=<prompt> or { $default-command } <prompt>
 
 ## The command menu (setMyCommands)
 
@@ -156,8 +156,8 @@ stats-model = { $model }: { $paused ->
 circuit-closed = closed
 circuit-open = open since { $since } UTC
 circuit-half-open = half-open since { $since } UTC
-usage-user = /{ $action } <Telegram user id>, e.g. /{ $action } 12345
-usage-model = /{ $action } <model> — one of { $models }
+usage-user = { $action-command } <Telegram user id>, e.g. { $action-command } 12345
+usage-model = { $action-command } <model> — one of { $models }
 usage-reason = The reason may have at most { $max } characters.
 
 ## The web page at / (in the browser's language; `{name}` is filled in by the page)

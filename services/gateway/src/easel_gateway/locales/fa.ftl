@@ -13,7 +13,7 @@ too-many-active = ⏳ شما { $limit ->
         [one] { $limit } درخواست
        *[other] { $limit } درخواست
     } در جریان دارید که بیشترین تعداد هم‌زمان است. صبر کنید تا یکی تمام شود، یا یکی را با /cancel لغو کنید.
-unknown-command = دستور /{ $name } را نمی‌شناسم. برای دیدن کارهایی که از من برمی‌آید، /help را بفرستید.
+unknown-command = دستور { $name-command } را نمی‌شناسم. برای دیدن کارهایی که از من برمی‌آید، /help را بفرستید.
 
 ## Rejected commands
 
@@ -53,7 +53,7 @@ start = 👋 سلام! من Easel هستم: توضیحی برایم بفرستی
 help =
     /image <prompt> — یک تصویر با { $default }
     /image={ $other }=<prompt> — انتخاب مدل، مثلاً /image={ $other }=فانوس دریایی در غروب
-    /{ $other } <prompt> — همان، کوتاه‌تر
+    { $other-command } <prompt> — همان، کوتاه‌تر
       پس از پرامپت، اگر مدل آن‌ها را بپذیرد: --ar 16:9  --size 1024x1024  --seed 42  --no text, watermark  --steps 30
       به‌عنوان کپشن یک عکس یا در پاسخ به یک عکس، برای شروع از روی آن: --strength 0.5
     /status — درخواست‌های در جریان شما
@@ -67,7 +67,7 @@ help =
 models-title = مدل‌های موجود:
 models-default = { $name } — { $display } (پیش‌فرض)
 models-other = { $name } — { $display }
-models-usage = برای استفاده از یکی: /image={ $default }=<prompt> یا /{ $default } <prompt>
+models-usage = برای استفاده از یکی: /image={ $default }=<prompt> یا { $default-command } <prompt>
 
 ## The command menu (setMyCommands)
 
@@ -156,8 +156,8 @@ stats-model = { $model }: { $paused ->
 circuit-closed = بسته
 circuit-open = باز از { $since } UTC
 circuit-half-open = نیمه‌باز از { $since } UTC
-usage-user = /{ $action } <Telegram user id>، مثلاً /{ $action } 12345
-usage-model = /{ $action } <model> — یکی از { $models }
+usage-user = { $action-command } <Telegram user id>، مثلاً { $action-command } 12345
+usage-model = { $action-command } <model> — یکی از { $models }
 usage-reason = دلیل حداکثر می‌تواند { $max } نویسه باشد.
 
 ## The web page at / (in the browser's language; `{name}` is filled in by the page)

@@ -20,7 +20,7 @@ too-many-active = ⏳ У вас в работе уже { $limit ->
         [many] { $limit } запросов
        *[other] { $limit } запроса
     } — это максимум. Дождитесь, пока один из них завершится, или отмените его командой /cancel.
-unknown-command = Команда /{ $name } мне неизвестна. Отправьте /help, чтобы узнать, что я умею.
+unknown-command = Команда { $name-command } мне неизвестна. Отправьте /help, чтобы узнать, что я умею.
 
 ## Rejected commands
 
@@ -70,7 +70,7 @@ start = 👋 Здравствуйте! Я Easel: пришлите мне опи�
 help =
     /image <prompt> — изображение от модели { $default }
     /image={ $other }=<prompt> — выбрать модель, например /image={ $other }=маяк в сумерках
-    /{ $other } <prompt> — то же самое, короче
+    { $other-command } <prompt> — то же самое, короче
       после промпта, если модель их поддерживает: --ar 16:9  --size 1024x1024  --seed 42  --no текст, водяной знак  --steps 30
       в подписи к фото или в ответе на него, чтобы взять его за основу: --strength 0.5
     /status — ваши запросы в работе
@@ -94,7 +94,7 @@ help =
 models-title = Доступные модели:
 models-default = { $name } — { $display } (по умолчанию)
 models-other = { $name } — { $display }
-models-usage = Выберите модель так: /image={ $default }=<prompt> или /{ $default } <prompt>
+models-usage = Выберите модель так: /image={ $default }=<prompt> или { $default-command } <prompt>
 
 ## The command menu (setMyCommands)
 
@@ -202,8 +202,8 @@ stats-model = { $model }: { $paused ->
 circuit-closed = замкнут
 circuit-open = разомкнут с { $since } UTC
 circuit-half-open = в пробном режиме с { $since } UTC
-usage-user = /{ $action } <Telegram user id>, например /{ $action } 12345
-usage-model = /{ $action } <model> — одна из моделей: { $models }
+usage-user = { $action-command } <Telegram user id>, например { $action-command } 12345
+usage-model = { $action-command } <model> — одна из моделей: { $models }
 usage-reason = Причина может содержать максимум { $max ->
         [one] { $max } символ
         [few] { $max } символа

@@ -13,7 +13,7 @@ too-many-active = ⏳ Şu anda { $limit ->
         [one] { $limit } isteğiniz
        *[other] { $limit } isteğiniz
     } işleniyor; aynı anda en fazla bu kadar olabilir. Birinin bitmesini bekleyin ya da /cancel ile birini iptal edin.
-unknown-command = /{ $name } komutunu bilmiyorum. Neler yapabildiğimi görmek için /help gönderin.
+unknown-command = { $name-command } komutunu bilmiyorum. Neler yapabildiğimi görmek için /help gönderin.
 
 ## Rejected commands
 
@@ -53,7 +53,7 @@ start = 👋 Merhaba! Ben Easel: bana bir betimleme gönderin, ben de resmini ya
 help =
     /image <prompt> — { $default } ile bir görsel
     /image={ $other }=<prompt> — modeli siz seçin, ör. /image={ $other }=alacakaranlıkta bir deniz feneri
-    /{ $other } <prompt> — aynısı, daha kısa
+    { $other-command } <prompt> — aynısı, daha kısa
       istemden sonra, model destekliyorsa: --ar 16:9  --size 1024x1024  --seed 42  --no yazı, filigran  --steps 30
       bir fotoğrafın açıklaması olarak ya da bir fotoğrafa yanıt olarak, ondan yola çıkmak için: --strength 0.5
     /status — devam eden istekleriniz
@@ -67,7 +67,7 @@ help =
 models-title = Kullanılabilir modeller:
 models-default = { $name } — { $display } (varsayılan)
 models-other = { $name } — { $display }
-models-usage = Birini kullanmak için: /image={ $default }=<prompt> veya /{ $default } <prompt>
+models-usage = Birini kullanmak için: /image={ $default }=<prompt> veya { $default-command } <prompt>
 
 ## The command menu (setMyCommands)
 
@@ -156,8 +156,8 @@ stats-model = { $model }: { $paused ->
 circuit-closed = kapalı
 circuit-open = { $since } UTC'den beri açık
 circuit-half-open = { $since } UTC'den beri yarı açık
-usage-user = /{ $action } <Telegram user id>, ör. /{ $action } 12345
-usage-model = /{ $action } <model> — şunlardan biri: { $models }
+usage-user = { $action-command } <Telegram user id>, ör. { $action-command } 12345
+usage-model = { $action-command } <model> — şunlardan biri: { $models }
 usage-reason = Sebep en fazla { $max } karakter olabilir.
 
 ## The web page at / (in the browser's language; `{name}` is filled in by the page)

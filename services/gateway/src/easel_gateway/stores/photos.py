@@ -10,7 +10,11 @@ from easel.events import StoredImage
 from easel.images import ImageWriter, image_type
 
 
-class NotAnImage(Exception):
+class PhotoUnavailable(Exception):
+    """The photo could not be had from Telegram: refused, too big, cut off, not a picture."""
+
+
+class NotAnImage(PhotoUnavailable):
     """What Telegram gave is not a picture a backend could read."""
 
 
@@ -19,7 +23,8 @@ class PhotoStore:
         self._writer = writer
 
     async def store(self, job_id: str, download: Callable[[], Awaitable[bytes]]) -> StoredImage:
-        """The job's photo, stored; `download` is called only if it is not stored yet."""
+        """The job's photo, stored; `download` is called only if it is not stored yet.
+        PhotoUnavailable when Telegram will not give it; the store's own errors as they are."""
         name = f"{job_id}.init"
         if (found := await self._writer.find(name)) is not None:
             return found.image

@@ -4,12 +4,15 @@ one it replies to; fetched with getFile, once."""
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+import aiohttp
 from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
 from aiogram.types import Message, PhotoSize
 
 from easel_gateway.core.params import Photo
+from easel_gateway.stores.photos import PhotoUnavailable
 
 # What getFile lets a bot download; Telegram's photos are far smaller (10 MB at most).
 DOWNLOAD_LIMIT = 20 * 1024 * 1024
@@ -19,12 +22,16 @@ DOWNLOAD_LIMIT = 20 * 1024 * 1024
 class TelegramPhoto:
     file_id: str
     shape: Photo
+    replied: bool = False  # the photo the command replies to, not one sent with it
 
 
 def photo_of(message: Message) -> TelegramPhoto | None:
     """The photo a command in `message` starts from, if any: its own, else the replied one's."""
-    sizes = message.photo or (message.reply_to_message.photo if message.reply_to_message else None)
-    return largest(sizes) if sizes else None
+    if message.photo:
+        return largest(message.photo)
+    replied = message.reply_to_message
+    found = largest(replied.photo) if replied is not None and replied.photo else None
+    return None if found is None else replace(found, replied=True)
 
 
 def largest(sizes: list[PhotoSize]) -> TelegramPhoto | None:
@@ -37,10 +44,13 @@ def largest(sizes: list[PhotoSize]) -> TelegramPhoto | None:
 
 
 async def download(bot: Bot, file_id: str) -> bytes:
-    """The photo's bytes. TelegramAPIError or aiohttp's errors when Telegram will not."""
-    file = await bot.get_file(file_id)
-    if file.file_path is None:  # Telegram gives a path for any file up to the limit
-        raise FileNotFoundError(file_id)
-    buffer = io.BytesIO()
-    await bot.download_file(file.file_path, buffer)
+    """The photo's bytes; PhotoUnavailable (with the cause) when Telegram will not give it."""
+    try:
+        file = await bot.get_file(file_id)
+        if file.file_path is None:  # Telegram gives a path for any file up to the limit
+            raise PhotoUnavailable("getFile gave no file_path")
+        buffer = io.BytesIO()
+        await bot.download_file(file.file_path, buffer)
+    except (TelegramAPIError, aiohttp.ClientError, TimeoutError) as error:
+        raise PhotoUnavailable(repr(error)) from error
     return buffer.getvalue()

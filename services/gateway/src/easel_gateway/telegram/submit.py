@@ -8,11 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import aiohttp
 import nats.errors
 import structlog
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError
 from aiogram.types import Message, User
 
 from easel import bus
@@ -26,7 +24,7 @@ from easel_gateway.metrics import REQUESTS
 from easel_gateway.settings import Settings
 from easel_gateway.stores.active_jobs import ActiveJobs
 from easel_gateway.stores.claims import ClaimLost, HeldClaim, JobClaims
-from easel_gateway.stores.photos import NotAnImage, PhotoStore
+from easel_gateway.stores.photos import PhotoStore, PhotoUnavailable
 from easel_gateway.stores.rate_limits import RateLimiter
 from easel_gateway.telegram import texts
 from easel_gateway.telegram.bot import edit, reply
@@ -181,15 +179,15 @@ async def _publish(request: Request, held: HeldClaim, steps: Steps) -> None:
             params=params,
         )
         await steps.publish(event)
-    except nats.errors.Error as error:  # first: its timeouts are TimeoutErrors too
-        await _publish_failed(request, steps, held.status_message_id, error)
-        await _not_queued(steps, held)
-        return
-    except (TelegramAPIError, aiohttp.ClientError, TimeoutError, NotAnImage) as error:
+    except PhotoUnavailable as error:
         REQUESTS.labels("failed_photo").inc()
-        log.warning("gateway.photo_unavailable", error=repr(error))
+        log.warning("gateway.photo_unavailable", error=str(error))
         text = request.t("no-photo")
         await edit(steps.bot, request.message.chat.id, held.status_message_id, text)
+        await _not_queued(steps, held)
+        return
+    except (nats.errors.Error, TimeoutError, RuntimeError) as error:  # NATS, or its store
+        await _publish_failed(request, steps, held.status_message_id, error)
         await _not_queued(steps, held)
         return
     await _settle(steps.claims, held)

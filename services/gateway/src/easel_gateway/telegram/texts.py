@@ -93,6 +93,7 @@ def help_text(t: Texts, registry: ModelRegistry, limit: int, window: float) -> s
         limit=limit,
         window=f"{window:g}",
         **{"prompt-limit": MAX_PROMPT_CHARS},
+        **_command("other", other),
     )
 
 
@@ -101,7 +102,8 @@ def models_text(t: Texts, registry: ModelRegistry) -> str:
     for spec in registry.models:
         line = "models-default" if spec.name == registry.default else "models-other"
         lines.append("• " + t(line, name=spec.name, display=spec.display_name))
-    lines.append("\n" + t("models-usage", default=registry.default))
+    usage = t("models-usage", default=registry.default, **_command("default", registry.default))
+    lines.append("\n" + usage)
     return "\n".join(lines)
 
 
@@ -137,7 +139,13 @@ def rate_limited(t: Texts, limit: int, window: float, retry_after: float) -> str
 
 
 def unknown_command(t: Texts, name: str) -> str:
-    return t("unknown-command", name=_echo(name))
+    return t("unknown-command", **_command("name", _echo(name)))
+
+
+def _command(role: str, name: str) -> dict[str, str]:
+    """`/name` as one placeable (`<role>-command`): an isolate inside it, as between "/" and
+    a placeable in Persian text, would keep Telegram from seeing a command to tap."""
+    return {f"{role}-command": f"/{name}"}
 
 
 _ENDED = {

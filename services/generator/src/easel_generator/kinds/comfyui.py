@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import hashlib
 import json
 import posixpath
 import random
@@ -151,9 +152,11 @@ class ComfyUI:
         return await self._image(prompt_id, reported)
 
     async def _upload(self, photo: Photo) -> str | Answer:
-        """The photo in the server's input folder, under a name of its own: what LoadImage
-        is told to read; or the refusal."""
-        name = f"easel_{uuid.uuid4().hex}{posixpath.splitext(photo.filename)[1]}"
+        """The photo in the server's input folder, named by its content (a retry or an
+        "Again" overwrites the one file, so the folder does not grow per attempt): what
+        LoadImage is told to read; or the refusal."""
+        digest = hashlib.sha256(photo.data).hexdigest()[:32]
+        name = f"easel_{digest}{posixpath.splitext(photo.filename)[1]}"
         files = {"image": (name, photo.data, photo.content_type)}
         uploaded = await self._client.post(
             f"{self._base}/upload/image", files=files, data={"type": "input", "overwrite": "true"}

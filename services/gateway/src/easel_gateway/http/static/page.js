@@ -23,7 +23,7 @@ const $ = (id) => document.getElementById(id);
 let texts = {}; // message id -> text in the page's language
 
 function t(id, slots = {}) {
-  const text = texts[id] ?? id;
+  const text = texts?.[id] ?? id;
   return text.replace(/\{(\w+)\}/g, (whole, name) => (name in slots ? String(slots[name]) : whole));
 }
 
@@ -31,8 +31,9 @@ function t(id, slots = {}) {
 async function loadTexts() {
   const wanted = (navigator.languages || [navigator.language]).join(",");
   const response = await fetch(`/page/messages.json?lang=${encodeURIComponent(wanted)}`);
+  if (!response.ok) return; // the HTML's own English stays; the script's texts are ids
   const page = await response.json();
-  texts = page.messages;
+  texts = page.messages ?? {};
   document.documentElement.lang = page.language;
   document.documentElement.dir = page.dir;
   for (const element of document.querySelectorAll("[data-i18n]")) {
@@ -45,7 +46,7 @@ async function loadTexts() {
 
 function errorText(code) {
   const id = `page-error-${code.replaceAll("_", "-")}`;
-  return id in texts ? t(id) : t("page-error", { code });
+  return texts?.[id] ? t(id) : t("page-error", { code });
 }
 let following = null; // the AbortController of the job the card follows
 let imageUrl = null; // the object URL shown, revoked when replaced

@@ -29,6 +29,7 @@ from easel_gateway.telegram.submit import Request, Steps, submit
 
 log = structlog.get_logger("easel.gateway")
 
+ALERT_CHARS = 200  # Telegram's limit on a press's answer
 # A variation keeps the picture's composition and changes its details.
 VARIATION_STRENGTH = 0.35
 
@@ -63,7 +64,7 @@ async def again_pressed(
         if isinstance(request, Request):
             await query.answer(t("on-it"))
         else:
-            await query.answer(request, show_alert=True)
+            await query.answer(request[:ALERT_CHARS], show_alert=True)
     except TelegramAPIError as error:  # too old: Telegram gave up waiting for the answer
         log.warning("gateway.press_answer_failed", error=str(error))
     if isinstance(request, Request):

@@ -39,6 +39,10 @@ async def image_command(
     language_code: str | None,
 ) -> None:
     photo = photo_of(message)
+    if photo is not None and photo.replied and not _takes_photos(command, registry):
+        # A reply to any photo (Easel's own, a group's) is still a text-to-image command
+        # for a model that cannot start from one; a photo sent with it is refused instead.
+        photo = None
     verdict = validate(command, registry, blocklist, photo=photo.shape if photo else None)
     if isinstance(verdict, Rejected):
         # Bad input changes nothing: no claim, no rate-limit slot, nothing published.
@@ -53,3 +57,8 @@ async def image_command(
     job = job_id(message.chat.id, message.message_id)
     request = Request(message, message.from_user, job, verdict, display, t, language_code, photo)
     await submit(request, steps)
+
+
+def _takes_photos(command: ImageRequest, registry: ModelRegistry) -> bool:
+    spec = registry.get(registry.default if command.model is None else command.model)
+    return spec is not None and "image" in spec.accepts

@@ -1,23 +1,35 @@
 """/language: the user picks the language the bot answers in, from buttons (each named in
-its own language) or as `/language fa`; the choice is kept (`stores.languages`) and the
-answer comes in the new language at once."""
+its own language) or as `/language fa`; the choice is kept (`stores.languages`), the
+answer comes in the new language at once, and so does the command menu of their private
+chat with the bot."""
 
 from __future__ import annotations
 
 import nats.errors
 import structlog
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import (
+    BotCommand,
+    BotCommandScopeChat,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+)
 
 from easel.i18n import LANGUAGES, NAMES, Catalog, Texts
 from easel_gateway.core.commands import LanguageRequest
+from easel_gateway.settings import Settings
 from easel_gateway.stores.languages import LanguageChoices
+from easel_gateway.telegram import texts
 from easel_gateway.telegram.bot import reply
 from easel_gateway.telegram.routers.parsed import Parsed
 
 log = structlog.get_logger("easel.gateway")
-_DATA = "language:"  # a button's callback_data: "language:fa"
+# A button's callback_data: "language:fa:<the asker's user id>", so that in a group only
+# the one who asked changes the shared message (anyone else's press sets their own).
+_DATA = "language:"
 
 
 def language_router() -> Router:
@@ -36,9 +48,9 @@ def chosen(text: str) -> str | None:
     return None
 
 
-def keyboard() -> InlineKeyboardMarkup:
+def keyboard(asker: int) -> InlineKeyboardMarkup:
     buttons = [
-        InlineKeyboardButton(text=NAMES[language], callback_data=f"{_DATA}{language}")
+        InlineKeyboardButton(text=NAMES[language], callback_data=f"{_DATA}{language}:{asker}")
         for language in LANGUAGES
     ]
     return InlineKeyboardMarkup(inline_keyboard=[buttons[:2], buttons[2:]])
@@ -50,10 +62,14 @@ async def language_command(
     t: Texts,
     catalog: Catalog,
     language_choices: LanguageChoices,
+    bot: Bot,
+    settings: Settings,
 ) -> None:
+    if message.from_user is None:
+        return
     choice = chosen(command.choice) if command.choice else None
-    if choice is None or message.from_user is None:
-        await reply(message, t("language-choose"), keyboard())
+    if choice is None:
+        await reply(message, t("language-choose"), keyboard(message.from_user.id))
         return
     try:
         await language_choices.choose(message.from_user.id, choice)
@@ -61,20 +77,31 @@ async def language_command(
         log.error("gateway.bus_unavailable", error=repr(error))
         await reply(message, t("control-failed"))
         return
-    await reply(message, catalog.for_language(choice)("language-set"))
+    chosen_texts = catalog.for_language(choice)
+    await reply(message, chosen_texts("language-set"))
+    if message.chat.type == "private":
+        await _menu(bot, message.from_user.id, chosen_texts, settings)
 
 
 async def language_pressed(
-    query: CallbackQuery, t: Texts, catalog: Catalog, language_choices: LanguageChoices
+    query: CallbackQuery,
+    t: Texts,
+    catalog: Catalog,
+    language_choices: LanguageChoices,
+    bot: Bot,
+    settings: Settings,
 ) -> None:
-    choice = chosen((query.data or "").removeprefix(_DATA))
+    code, _, asker = (query.data or "").removeprefix(_DATA).partition(":")
+    choice = chosen(code)
     answer = ""
     try:
         if choice is not None:
             await language_choices.choose(query.from_user.id, choice)
             answer = catalog.for_language(choice)("language-set")
-            if isinstance(query.message, Message):
+            if isinstance(query.message, Message) and asker == str(query.from_user.id):
                 await query.message.edit_text(answer)
+                if query.message.chat.type == "private":
+                    await _menu(bot, query.from_user.id, catalog.for_language(choice), settings)
     except nats.errors.Error as error:
         log.error("gateway.bus_unavailable", error=repr(error))
         answer = t("control-failed")
@@ -84,3 +111,14 @@ async def language_pressed(
         await query.answer(answer or None)
     except TelegramAPIError as error:
         log.warning("gateway.press_answer_failed", error=str(error))
+
+
+async def _menu(bot: Bot, user_id: int, t: Texts, settings: Settings) -> None:
+    """The command menu of the user's private chat, in their chosen language (it outranks
+    the menus by app language; an admin's includes the admins' commands)."""
+    menu = texts.command_menu(t, admin=user_id in settings.admin_user_ids)
+    commands = [BotCommand(command=name, description=text) for name, text in menu]
+    try:
+        await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id=user_id))
+    except TelegramAPIError as error:  # the commands work; only the menu keeps its language
+        log.warning("gateway.commands_not_set", error=str(error))
