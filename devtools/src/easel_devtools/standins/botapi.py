@@ -250,20 +250,7 @@ class BotApiStandin(StandinServer):
         answers; it arrives nested as `reply_to_message`. ValueError if there is none.
         """
         user = _user(chat_id, user_id, language_code, username)
-        with self._lock:
-            replied = self._replied(chat_id, reply_to)
-            self._users[user["id"]] = user
-            chat = self._ensure_chat(chat_id, user)
-            message = chat.add(
-                sender=user,
-                from_bot=False,
-                text=text,
-                entities=command_entities(text),
-                reply_to=replied,
-            )
-            update = self._queue(message.to_json(chat.to_json()))
-            self._changed()
-            return update
+        return self._user_sends(chat_id, user, reply_to, text=text, entities=command_entities(text))
 
     def send_user_photo(
         self,
@@ -288,23 +275,15 @@ class BotApiStandin(StandinServer):
         if info is None:
             raise ValueError("not a PNG, JPEG or WebP image; users send only pictures as photos")
         user = _user(chat_id, user_id, language_code, username)
-        with self._lock:
-            replied = self._replied(chat_id, reply_to)
-            self._users[user["id"]] = user
-            chat = self._ensure_chat(chat_id, user)
-            message = chat.add(
-                sender=user,
-                from_bot=False,
-                caption=caption or None,
-                caption_entities=command_entities(caption) if caption else None,
-                photo=photo,
-                reply_to=replied,
-            )
-            ladder = _new_ladder(_file_tag(message), len(photo), info.width, info.height)
-            message.photo_sizes = self._photo_sizes(message, photo, ladder)
-            update = self._queue(message.to_json(chat.to_json()))
-            self._changed()
-            return update
+        return self._user_sends(
+            chat_id,
+            user,
+            reply_to,
+            (info.width, info.height),
+            photo=photo,
+            caption=caption or None,
+            caption_entities=command_entities(caption) if caption else None,
+        )
 
     def press_button(
         self,
@@ -506,6 +485,28 @@ class BotApiStandin(StandinServer):
                 chat = Chat(chat_id, f"Group {chat_id}")
             self._chats[chat_id] = chat
         return chat
+
+    def _user_sends(
+        self,
+        chat_id: int,
+        user: dict[str, Any],
+        reply_to: int | None,
+        photo_size: tuple[int, int] | None = None,
+        **fields: Any,
+    ) -> Update:
+        """A user's message (a photo of `photo_size` when it has one), queued for getUpdates."""
+        with self._lock:
+            replied = self._replied(chat_id, reply_to)
+            self._users[user["id"]] = user
+            chat = self._ensure_chat(chat_id, user)
+            message = chat.add(sender=user, from_bot=False, reply_to=replied, **fields)
+            if photo_size is not None:
+                assert message.photo is not None, "a photo's size comes with the photo"
+                ladder = _new_ladder(_file_tag(message), len(message.photo), *photo_size)
+                message.photo_sizes = self._photo_sizes(message, message.photo, ladder)
+            update = self._queue(message.to_json(chat.to_json()))
+            self._changed()
+            return update
 
     def _replied(self, chat_id: int, message_id: int | None) -> Message | None:
         """The message a user's reply answers; only one still in the chat can be replied to."""

@@ -28,6 +28,7 @@ from easel.events import (
     ImageStarted,
     TelegramRequester,
 )
+from easel.i18n import Texts
 from easel.images import ImageCorrupt, ImageReader
 from easel.jobs import Ending, Endings, ServiceTimes, left
 from easel.settings import ModelRegistry
@@ -145,7 +146,7 @@ class ResultHandler:
         self._outbox.edit(chat_id, status_id, texts.sending(t), Stage.SENDING, cancel=cancel)
         corrupt: str | None = None
         try:
-            settled = await self._send_photo(event, requester, model)
+            settled = await self._send_photo(event, requester, model, t)
         except ImageCorrupt as error:
             # Handled past this block: the error's traceback holds the read buffer.
             corrupt = str(error)
@@ -187,7 +188,7 @@ class ResultHandler:
         return bus.ACK
 
     async def _send_photo(
-        self, event: ImageGenerated, requester: TelegramRequester, model: str
+        self, event: ImageGenerated, requester: TelegramRequester, model: str, t: Texts
     ) -> Settled | None:
         """Fetch the image and wait until Telegram settles the photo; None: it is gone.
 
@@ -200,7 +201,6 @@ class ResultHandler:
                 return None
             extension = mimetypes.guess_extension(event.image.content_type) or ""
             spec = self._registry.get(event.model)
-            t = texts.texts_for(requester.language_code)
             caption = texts.caption(
                 t,
                 model,

@@ -150,3 +150,14 @@ def test_a_photo_goes_only_to_a_model_that_can_start_from_one() -> None:
     )
     accepted = validate(ImageRequest("edit", "a heron"), registry, photo=photo)
     assert isinstance(accepted, Accepted)
+
+
+def test_a_replied_photo_goes_only_where_it_can_and_else_is_passed_over() -> None:
+    registry = ModelRegistry(models=(FORGE, FLUX), default="forge")
+    replied = Photo(512, 512, replied=True)
+    text_only = validate(ImageRequest("flux", "a heron"), registry, photo=replied)
+    assert text_only == Accepted("flux", "a heron")  # a reply to a photo, as text-to-image
+    assert not text_only.from_photo  # type: ignore[union-attr]
+    from_it = validate(ImageRequest("forge", "a heron"), registry, photo=replied)
+    assert isinstance(from_it, Accepted)
+    assert from_it.from_photo

@@ -43,7 +43,7 @@ def test_the_messages_own_photo_then_the_replied_ones() -> None:
     own = message(2, photo=LADDER, caption="/image a heron")
     assert photo_of(own) == TelegramPhoto("full", Photo(1280, 853))
     replied = message(3, text="/image a heron", reply_to_message=message(1, photo=LADDER))
-    assert photo_of(replied) == TelegramPhoto("full", Photo(1280, 853), replied=True)
+    assert photo_of(replied) == TelegramPhoto("full", Photo(1280, 853, replied=True))
     assert photo_of(message(4, text="/image a heron")) is None
     assert photo_of(message(5, text="/image", reply_to_message=message(1, text="hi"))) is None
 

@@ -47,10 +47,12 @@ def field_of(flag: str) -> str:
 
 @dataclass(frozen=True)
 class Photo:
-    """The picture a job starts from, as Telegram describes it: its size in pixels."""
+    """The picture a job starts from, as Telegram describes it: its size in pixels, and
+    whether it is the one the command replies to rather than one sent with it."""
 
     width: int
     height: int
+    replied: bool = False
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ class Accepted:
     model: str
     prompt: str
     params: Params = field(default_factory=Params)
+    from_photo: bool = False  # starts from the photo the command came with
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,9 @@ def validate(
     if spec is None:
         return Rejected(Reason.UNKNOWN_MODEL, model)
     if photo is not None and "image" not in spec.accepts:
-        return Rejected(Reason.PHOTO_NOT_TAKEN, model)
+        if not photo.replied:
+            return Rejected(Reason.PHOTO_NOT_TAKEN, model)
+        photo = None  # a reply to any photo (Easel's own, a group's) stays text-to-image
     if photo is None and spec.needs_image:
         return Rejected(Reason.PHOTO_NEEDED, model)
     text = request.prompt
@@ -80,7 +83,7 @@ def validate(
     checked = params.check(flags, spec, photo)
     if isinstance(checked, params.BadParameter):
         return Rejected(Reason.BAD_PARAMETER, model, detail=checked.phrase, param=checked.flag)
-    return Accepted(model, prompt, checked)
+    return Accepted(model, prompt, checked, from_photo=photo is not None)
 
 
 def clean_prompt(raw: str) -> str:

@@ -22,11 +22,15 @@ class PhotoStore:
     def __init__(self, writer: ImageWriter) -> None:
         self._writer = writer
 
-    async def store(self, job_id: str, download: Callable[[], Awaitable[bytes]]) -> StoredImage:
-        """The job's photo, stored; `download` is called only if it is not stored yet.
-        PhotoUnavailable when Telegram will not give it; the store's own errors as they are."""
+    async def store(
+        self, job_id: str, download: Callable[[], Awaitable[bytes]], *, taken_over: bool
+    ) -> StoredImage:
+        """The job's photo, stored. Only a request taken over can find it stored already (by
+        the handler that died), so only then is it looked for first, and not downloaded
+        again. PhotoUnavailable when Telegram will not give it; the store's errors as they
+        are."""
         name = f"{job_id}.init"
-        if (found := await self._writer.find(name)) is not None:
+        if taken_over and (found := await self._writer.find(name)) is not None:
             return found.image
         data = await download()
         content_type = image_type(data)

@@ -18,8 +18,9 @@ from aiogram.client.session.middlewares.base import (
 from aiogram.exceptions import TelegramAPIError
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
-from aiogram.types import InlineKeyboardMarkup, Message
+from aiogram.types import BotCommand, BotCommandScopeChat, InlineKeyboardMarkup, Message
 
+from easel.i18n import Texts
 from easel.telegram import (
     CHAT_PACED,
     Budget,
@@ -31,6 +32,7 @@ from easel.telegram import (
     create_bot,
 )
 from easel_gateway.metrics import TELEGRAM_RETRIES
+from easel_gateway.telegram import texts
 
 log = structlog.get_logger("easel.gateway")
 
@@ -55,6 +57,27 @@ async def reply(
     except TelegramAPIError as error:
         log.warning("telegram.reply_failed", error=str(error))
         return None
+
+
+async def set_menu(
+    bot: Bot,
+    t: Texts,
+    *,
+    admin: bool = False,
+    chat_id: int | None = None,
+    language_code: str | None = None,
+) -> None:
+    """The command menu (setMyCommands) in `t`'s language: everyone's, or one chat's; an
+    admin's lists the admins' commands too. A refusal is logged: the commands work without
+    a menu."""
+    menu = texts.command_menu(t, admin=admin)
+    commands = [BotCommand(command=name, description=text) for name, text in menu]
+    scope = None if chat_id is None else BotCommandScopeChat(chat_id=chat_id)
+    try:
+        await bot.set_my_commands(commands, scope=scope, language_code=language_code)
+    except TelegramAPIError as error:
+        # An admin who never wrote to the bot has no chat with it yet: "chat not found".
+        log.warning("gateway.commands_not_set", chat_id=chat_id, error=str(error))
 
 
 async def edit(bot: Bot, chat_id: int, message_id: int, text: str) -> None:

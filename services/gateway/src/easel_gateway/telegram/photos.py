@@ -22,7 +22,6 @@ DOWNLOAD_LIMIT = 20 * 1024 * 1024
 class TelegramPhoto:
     file_id: str
     shape: Photo
-    replied: bool = False  # the photo the command replies to, not one sent with it
 
 
 def photo_of(message: Message) -> TelegramPhoto | None:
@@ -31,7 +30,7 @@ def photo_of(message: Message) -> TelegramPhoto | None:
         return largest(message.photo)
     replied = message.reply_to_message
     found = largest(replied.photo) if replied is not None and replied.photo else None
-    return None if found is None else replace(found, replied=True)
+    return None if found is None else replace(found, shape=replace(found.shape, replied=True))
 
 
 def largest(sizes: list[PhotoSize]) -> TelegramPhoto | None:

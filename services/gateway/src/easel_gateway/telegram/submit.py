@@ -165,7 +165,9 @@ async def _publish(request: Request, held: HeldClaim, steps: Steps) -> None:
     try:
         if request.photo is not None:
             file_id = request.photo.file_id
-            stored = await steps.photos.store(request.job, lambda: download(steps.bot, file_id))
+            stored = await steps.photos.store(
+                request.job, lambda: download(steps.bot, file_id), taken_over=held.taken_over
+            )
             params = params.model_copy(update={"init_image": stored})
         event = image_requested(
             job=request.job,

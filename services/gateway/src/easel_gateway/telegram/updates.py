@@ -10,11 +10,11 @@ from typing import Protocol
 import structlog
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
-from aiogram.types import BotCommand, BotCommandScopeChat, User
+from aiogram.types import User
 
 from easel.i18n import LANGUAGES
 from easel_gateway.catalog import CATALOG
-from easel_gateway.telegram import texts
+from easel_gateway.telegram.bot import set_menu
 from easel_gateway.telegram.failure import GatewayFailed
 from easel_gateway.telegram.middlewares import MessageContext
 
@@ -45,23 +45,10 @@ async def check_bot(bot: Bot, admins: Collection[int] = ()) -> User:
     # language), English for everyone else.
     for language in (None, *LANGUAGES):
         t = CATALOG.for_language(language)
-        menus: list[tuple[list[BotCommand], BotCommandScopeChat | None]] = [
-            (_menu(texts.command_menu(t)), None)
-        ]
-        admin = _menu(texts.command_menu(t, admin=True))
-        menus += [(admin, BotCommandScopeChat(chat_id=user_id)) for user_id in sorted(admins)]
-        for menu, scope in menus:
-            try:
-                await bot.set_my_commands(menu, scope=scope, language_code=language)
-            except TelegramAPIError as error:  # the commands work; only the menu lacks them
-                # An admin who never wrote to the bot has no chat with it yet: "chat not found".
-                admin_id = None if scope is None else scope.chat_id
-                log.warning("gateway.commands_not_set", admin_id=admin_id, error=str(error))
+        await set_menu(bot, t, language_code=language)
+        for user_id in sorted(admins):
+            await set_menu(bot, t, admin=True, chat_id=user_id, language_code=language)
     return me
-
-
-def _menu(commands: list[tuple[str, str]]) -> list[BotCommand]:
-    return [BotCommand(command=name, description=text) for name, text in commands]
 
 
 async def drain(context: MessageContext) -> None:

@@ -5,8 +5,6 @@ rate limit and fair share. Only the job's owner may press them."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import nats.errors
 import structlog
 from aiogram import Router
@@ -54,9 +52,7 @@ async def again_pressed(
     submission says (a status, or why not) comes as a reply to the photo."""
     try:
         record = await job_views.get(press.job_id, within=VIEW_CATCH_UP)
-        request = await _request(query, press, record, registry, blocklist, steps, t)
-        if isinstance(request, Request):
-            request = replace(request, language_code=language_code)
+        request = await _request(query, press, record, registry, blocklist, steps, t, language_code)
     except nats.errors.Error as error:
         log.error("gateway.press_failed", error=repr(error))
         request = t("queue-failed")
@@ -80,6 +76,7 @@ async def _request(
     blocklist: Blocklist,
     steps: Steps,
     t: Texts,
+    language_code: str | None,
 ) -> Request | str:
     """The new job the press asks for; or, in words, why there is none."""
     if record is None:
@@ -111,7 +108,7 @@ async def _request(
     accepted = Accepted(record.model, record.original_prompt, params)
     job = press_job_id(message.chat.id, query.id)
     display = spec.display_name
-    return Request(message, query.from_user, job, accepted, display, t, None, photo)
+    return Request(message, query.from_user, job, accepted, display, t, language_code, photo)
 
 
 def _strength(spec: ModelSpec) -> float | None:

@@ -39,10 +39,6 @@ async def image_command(
     language_code: str | None,
 ) -> None:
     photo = photo_of(message)
-    if photo is not None and photo.replied and not _takes_photos(command, registry):
-        # A reply to any photo (Easel's own, a group's) is still a text-to-image command
-        # for a model that cannot start from one; a photo sent with it is refused instead.
-        photo = None
     verdict = validate(command, registry, blocklist, photo=photo.shape if photo else None)
     if isinstance(verdict, Rejected):
         # Bad input changes nothing: no claim, no rate-limit slot, nothing published.
@@ -55,10 +51,6 @@ async def image_command(
     spec = registry.get(verdict.model)
     display = spec.display_name if spec else verdict.model
     job = job_id(message.chat.id, message.message_id)
+    photo = photo if verdict.from_photo else None
     request = Request(message, message.from_user, job, verdict, display, t, language_code, photo)
     await submit(request, steps)
-
-
-def _takes_photos(command: ImageRequest, registry: ModelRegistry) -> bool:
-    spec = registry.get(registry.default if command.model is None else command.model)
-    return spec is not None and "image" in spec.accepts

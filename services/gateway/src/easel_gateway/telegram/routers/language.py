@@ -10,9 +10,8 @@ import structlog
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import (
-    BotCommand,
-    BotCommandScopeChat,
     CallbackQuery,
+    Chat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
@@ -22,8 +21,7 @@ from easel.i18n import LANGUAGES, NAMES, Catalog, Texts
 from easel_gateway.core.commands import LanguageRequest
 from easel_gateway.settings import Settings
 from easel_gateway.stores.languages import LanguageChoices
-from easel_gateway.telegram import texts
-from easel_gateway.telegram.bot import reply
+from easel_gateway.telegram.bot import reply, set_menu
 from easel_gateway.telegram.routers.parsed import Parsed
 
 log = structlog.get_logger("easel.gateway")
@@ -72,15 +70,14 @@ async def language_command(
         await reply(message, t("language-choose"), keyboard(message.from_user.id))
         return
     try:
-        await language_choices.choose(message.from_user.id, choice)
+        chosen_texts = await _choose(
+            message.from_user.id, choice, message.chat, catalog, language_choices, bot, settings
+        )
     except nats.errors.Error as error:
         log.error("gateway.bus_unavailable", error=repr(error))
         await reply(message, t("control-failed"))
         return
-    chosen_texts = catalog.for_language(choice)
     await reply(message, chosen_texts("language-set"))
-    if message.chat.type == "private":
-        await _menu(bot, message.from_user.id, chosen_texts, settings)
 
 
 async def language_pressed(
@@ -96,12 +93,14 @@ async def language_pressed(
     answer = ""
     try:
         if choice is not None:
-            await language_choices.choose(query.from_user.id, choice)
-            answer = catalog.for_language(choice)("language-set")
+            chat = query.message.chat if query.message else None
+            user = query.from_user.id
+            chosen_texts = await _choose(
+                user, choice, chat, catalog, language_choices, bot, settings
+            )
+            answer = chosen_texts("language-set")
             if isinstance(query.message, Message) and asker == str(query.from_user.id):
                 await query.message.edit_text(answer)
-                if query.message.chat.type == "private":
-                    await _menu(bot, query.from_user.id, catalog.for_language(choice), settings)
     except nats.errors.Error as error:
         log.error("gateway.bus_unavailable", error=repr(error))
         answer = t("control-failed")
@@ -113,12 +112,20 @@ async def language_pressed(
         log.warning("gateway.press_answer_failed", error=str(error))
 
 
-async def _menu(bot: Bot, user_id: int, t: Texts, settings: Settings) -> None:
-    """The command menu of the user's private chat, in their chosen language (it outranks
-    the menus by app language; an admin's includes the admins' commands)."""
-    menu = texts.command_menu(t, admin=user_id in settings.admin_user_ids)
-    commands = [BotCommand(command=name, description=text) for name, text in menu]
-    try:
-        await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id=user_id))
-    except TelegramAPIError as error:  # the commands work; only the menu keeps its language
-        log.warning("gateway.commands_not_set", error=str(error))
+async def _choose(
+    user_id: int,
+    choice: str,
+    chat: Chat | None,
+    catalog: Catalog,
+    language_choices: LanguageChoices,
+    bot: Bot,
+    settings: Settings,
+) -> Texts:
+    """Keep the user's choice; in their private chat, the command menu follows it (it
+    outranks the menus by app language). The chosen language's texts."""
+    await language_choices.choose(user_id, choice)
+    chosen_texts = catalog.for_language(choice)
+    if chat is not None and chat.type == "private":
+        admin = user_id in settings.admin_user_ids
+        await set_menu(bot, chosen_texts, admin=admin, chat_id=user_id)
+    return chosen_texts
